@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Exit codes, SPEC §5. They are chosen here and nowhere else.
+const (
+	exitOK          = 0
+	exitRowsFailed  = 1
+	exitUsage       = 2
+	exitAuth        = 3
+	exitInterrupted = 130
+)
+
+// usageError is a mistake in the command line or an input that cannot be read
+// at all (exit 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// errSilent marks an error whose message was already printed.
+var errSilent = errors.New("already reported")
+
+// exitCode maps the error run returned to the process's exit code.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &ue):
+		return exitUsage
+	default:
+		return exitRowsFailed
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Set at build time with -ldflags "-X main.version=… -X main.commit=…".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+// run runs the phonereg command line args with the given standard streams. It
+// is main without the process: tests call it with buffers.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil || errors.Is(err, errSilent) {
+		return err
+	}
+	if isCobraUsageError(err) {
+		err = &usageError{err}
+	}
+	if !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "phonereg: %v\n", err)
+	}
+	return err
+}
+
+// isCobraUsageError tells cobra's own flag and argument errors, which it
+// returns as plain errors, from the commands' errors.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "accepts ", "requires at least", "required flag"} {
+		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "phonereg",
+		Short: "Onboard phone authentication methods into Microsoft Entra ID, in bulk",
+		Long: `phonereg reads a CSV of users and phone numbers and, through Microsoft Graph,
+adds each user's mobile, alternateMobile and office phone methods and enables
+SMS sign-in on the mobile. Every input row gets a line in a result file; a run
+that was stopped or crashed resumes from it.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+	})
+	root.AddCommand(newSimCmd(), newVersionCmd())
+	return root
+}

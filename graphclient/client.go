@@ -1,0 +1,382 @@
+package graphclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"go.uber.org/zap"
+)
+
+// Config configures a Client.
+type Config struct {
+	// Credential gets tokens for Graph; required.
+	Credential azcore.TokenCredential
+	// GraphURL is the service root without a version, like
+	// "https://graph.microsoft.com"; required. Tokens are requested for
+	// GraphURL + "/.default" and sent to no other host.
+	GraphURL string
+	// APIVersion is "v1.0" (default) or "beta".
+	APIVersion string
+	// Transport sends the requests; default NewHTTPClient(nil). Its redirects
+	// should be off, as NewHTTPClient's are.
+	Transport policy.Transporter
+	// Rate limits tries (retries included) per second for the whole client;
+	// 0 means no limit. Burst is the limiter's burst; default max(1, Rate).
+	Rate  float64
+	Burst int
+	// MaxAttempts per request, the first try included; default 5.
+	MaxAttempts int
+	// Timeout bounds one try's exchange (not its waits in the throttle gate or
+	// rate limiter); default 60 s, when Graph gives up on a request.
+	Timeout time.Duration
+	// RetryDelay is the base of the exponential backoff when the server names
+	// no Retry-After; default 800 ms. MaxRetryDelay is the longest wait between
+	// tries, Retry-After included; default 180 s (a longer Retry-After ends the
+	// retries).
+	RetryDelay    time.Duration
+	MaxRetryDelay time.Duration
+	// Version is phonereg's version, for the User-Agent.
+	Version string
+	// Logger gets one debug line per try; default a no-op logger.
+	Logger *zap.Logger
+}
+
+// Client calls the Graph phone authentication method endpoints. It is safe for
+// concurrent use; its throttle gate and rate limiter are shared by every
+// goroutine using it.
+type Client struct {
+	base       string // GraphURL + "/" + APIVersion
+	host       string
+	pl         runtime.Pipeline
+	gate       *gate
+	percent    atomic.Uint64
+	ops        atomic.Int64
+	tries      atomic.Int64
+	readRetry  policy.RetryOptions
+	writeRetry policy.RetryOptions
+}
+
+// New returns a Client for cfg.
+func New(cfg Config) (*Client, error) {
+	if cfg.Credential == nil {
+		return nil, errors.New("graphclient: a credential is required")
+	}
+	root, err := parseRoot(cfg.GraphURL)
+	if err != nil {
+		return nil, err
+	}
+	switch cfg.APIVersion {
+	case "":
+		cfg.APIVersion = "v1.0"
+	case "v1.0", "beta":
+	default:
+		return nil, fmt.Errorf("graphclient: API version %q: want v1.0 or beta", cfg.APIVersion)
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 800 * time.Millisecond
+	}
+	if cfg.MaxRetryDelay <= 0 {
+		cfg.MaxRetryDelay = 180 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = NewHTTPClient(nil)
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	c := &Client{
+		base: root.String() + "/" + cfg.APIVersion,
+		host: root.Host,
+		gate: &gate{},
+	}
+	c.readRetry = policy.RetryOptions{
+		MaxRetries:    int32(cfg.MaxAttempts - 1),
+		RetryDelay:    cfg.RetryDelay,
+		MaxRetryDelay: cfg.MaxRetryDelay,
+		StatusCodes:   retryStatuses,
+	}
+	if cfg.MaxAttempts == 1 {
+		c.readRetry.MaxRetries = -1
+	}
+	// A write is not tried again after a transport failure: it may have been
+	// applied, and only reading the state back can tell (ErrAmbiguous).
+	c.writeRetry = c.readRetry
+	c.writeRetry.ShouldRetry = func(resp *http.Response, err error) bool {
+		return err == nil && runtime.HasStatusCode(resp, retryStatuses...)
+	}
+
+	scope := root.String() + "/.default"
+	bearer := runtime.NewBearerTokenPolicy(authCredential{cfg.Credential}, []string{scope}, &policy.BearerTokenOptions{
+		AuthorizationHandler: policy.AuthorizationHandler{
+			// A 401 with a challenge: get a fresh token and try once more.
+			OnChallenge: func(req *policy.Request, _ *http.Response, authNZ func(policy.TokenRequestOptions) error) error {
+				return authNZ(policy.TokenRequestOptions{Scopes: []string{scope}})
+			},
+		},
+	})
+	perRetry := []policy.Policy{
+		fractionalRetryAfter{},
+		&tryPolicy{log: cfg.Logger, percent: &c.percent},
+		c.gate,
+	}
+	if cfg.Rate > 0 {
+		perRetry = append(perRetry, newRateLimit(cfg.Rate, cfg.Burst))
+	}
+	perRetry = append(perRetry, hostGuard(c.host), bearer, sendPolicy{timeout: cfg.Timeout}, policy.Policy(countTries{&c.tries}))
+	c.pl = runtime.NewPipeline("graphclient", cfg.Version, runtime.PipelineOptions{PerRetry: perRetry}, &policy.ClientOptions{
+		Transport: cappedTransport{cfg.Transport},
+		Retry:     c.readRetry,
+		Telemetry: policy.TelemetryOptions{ApplicationID: userAgentID(cfg.Version)},
+		Logging:   policy.LogOptions{IncludeBody: false},
+	})
+	return c, nil
+}
+
+var retryStatuses = []int{
+	http.StatusRequestTimeout,
+	http.StatusTooManyRequests,
+	http.StatusInternalServerError,
+	http.StatusBadGateway,
+	http.StatusServiceUnavailable,
+	http.StatusGatewayTimeout,
+}
+
+// userAgentID is the User-Agent's application part: "phonereg/VERSION", cut to
+// azcore's 24 characters.
+func userAgentID(version string) string {
+	id := "phonereg/" + strings.ReplaceAll(version, " ", "-")
+	if len(id) > 24 {
+		id = id[:24]
+	}
+	return id
+}
+
+// parseRoot checks a Graph root: an absolute https URL (http only for a
+// loopback host), no version, no query.
+func parseRoot(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(s, "/"))
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("graphclient: Graph URL %q is not an absolute URL like https://graph.microsoft.com", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("graphclient: Graph URL %q must not have a query or fragment", s)
+	}
+	last := u.Path[strings.LastIndexByte(u.Path, '/')+1:]
+	if last == "v1.0" || last == "beta" {
+		return nil, fmt.Errorf("graphclient: Graph URL %q must be the service root without a version (the API version is set separately)", s)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return nil, fmt.Errorf("graphclient: Graph URL %q must use https (http only for a loopback address)", s)
+	}
+	return u, nil
+}
+
+// hostGuard refuses to send a request (and so its token) to any host but the
+// Graph root's.
+type hostGuard string
+
+func (h hostGuard) Do(req *policy.Request) (*http.Response, error) {
+	if !strings.EqualFold(req.Raw().URL.Host, string(h)) {
+		return nil, nonRetriable{fmt.Errorf("graphclient: refusing to send a Graph token to %s (Graph is %s)", req.Raw().URL.Host, string(h))}
+	}
+	return req.Next()
+}
+
+// countTries counts the tries that reach the transport.
+type countTries struct{ n *atomic.Int64 }
+
+func (c countTries) Do(req *policy.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return req.Next()
+}
+
+// nonRetriable marks an error azcore's retry policy must not retry.
+type nonRetriable struct{ error }
+
+func (nonRetriable) NonRetriable() {}
+func (e nonRetriable) Unwrap() error { return e.error }
+
+// AuthError is a failure to get a token: a wrong secret, an unknown tenant, a
+// credential that is not available here. No request reached Graph.
+type AuthError struct {
+	Err error
+}
+
+func (e *AuthError) Error() string { return "authentication failed: " + e.Err.Error() }
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// authCredential marks its credential's errors as *AuthError.
+type authCredential struct {
+	cred azcore.TokenCredential
+}
+
+func (a authCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tk, err := a.cred.GetToken(ctx, o)
+	if err != nil && ctx.Err() == nil {
+		return tk, &AuthError{Err: err}
+	}
+	return tk, err
+}
+
+// Stats are counters of a client's traffic.
+type Stats struct {
+	Requests  int64 // operations (ListPhoneMethods, CreatePhoneMethod, …)
+	Tries     int64 // HTTP requests sent, retries included
+	Throttled int64 // 429 answers
+}
+
+// Stats returns the client's counters so far.
+func (c *Client) Stats() Stats {
+	return Stats{Requests: c.ops.Load(), Tries: c.tries.Load(), Throttled: c.gate.throttled.Load()}
+}
+
+// ThrottleLimitPercentage is the last x-ms-throttle-limit-percentage Graph
+// sent (0.8 and up as the application nears its limit), or 0 once a success
+// came without it. A caller can slow down before it is throttled.
+func (c *Client) ThrottleLimitPercentage() float64 {
+	return floatFromBits(c.percent.Load())
+}
+
+// ThrottledUntil is when the shared throttle gate opens; a past time means open.
+func (c *Client) ThrottledUntil() time.Time { return c.gate.Until() }
+
+// userPath is the path of a user's phone methods; the user (object id or
+// userPrincipalName) is escaped as one path segment, with ' escaped too.
+func (c *Client) userPath(user string) string {
+	return c.base + "/users/" + strings.ReplaceAll(url.PathEscape(user), "'", "%27") + "/authentication/phoneMethods"
+}
+
+// do sends one operation and decodes a success into out (when not nil). ok are
+// the success statuses.
+func (c *Client) do(ctx context.Context, op, method, endpoint string, body, out any, ok ...int) error {
+	c.ops.Add(1)
+	write := method != http.MethodGet
+	if write {
+		ctx = policy.WithRetryOptions(ctx, c.writeRetry)
+	}
+	req, err := runtime.NewRequest(ctx, method, endpoint)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	st := &opStats{}
+	req.SetOperationValue(st)
+	req.Raw().Header.Set("Accept", "application/json")
+	if body != nil {
+		if err := runtime.MarshalAsJSON(req, body); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	resp, err := c.pl.Do(req)
+	if err != nil {
+		var ae *AuthError
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		case errors.As(err, &ae):
+			return ae
+		case !st.sent:
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		return &TransportError{Method: method, Operation: op, Write: write, ClientRequestID: st.crid, Err: err}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		return &TransportError{Method: method, Operation: op, Write: write, ClientRequestID: st.crid, Err: err}
+	}
+	for _, s := range ok {
+		if resp.StatusCode != s {
+			continue
+		}
+		if out != nil && len(strings.TrimSpace(string(data))) > 0 {
+			if err := json.Unmarshal(data, out); err != nil {
+				return fmt.Errorf("%s: reading Graph's answer (%d): %w [request-id %s]", op, resp.StatusCode, err, resp.Header.Get("request-id"))
+			}
+		}
+		return nil
+	}
+	if len(data) > maxErrorBody {
+		data = data[:maxErrorBody]
+	}
+	return newError(op, resp, data)
+}
+
+// ListPhoneMethods returns the user's phone methods.
+func (c *Client) ListPhoneMethods(ctx context.Context, user string) ([]PhoneMethod, error) {
+	var out struct {
+		Value []PhoneMethod `json:"value"`
+	}
+	err := c.do(ctx, "list phone methods", http.MethodGet, c.userPath(user), nil, &out, http.StatusOK)
+	return out.Value, err
+}
+
+// GetPhoneMethod returns the user's phone method with methodID (see
+// PhoneType.MethodID).
+func (c *Client) GetPhoneMethod(ctx context.Context, user, methodID string) (PhoneMethod, error) {
+	var m PhoneMethod
+	err := c.do(ctx, "get phone method", http.MethodGet, c.userPath(user)+"/"+url.PathEscape(methodID), nil, &m, http.StatusOK)
+	return m, err
+}
+
+// CreatePhoneMethod adds a phone method of type t with number (in Graph's
+// format, "+1 2065550100") and returns it as Graph answered: 201 or 200, both
+// documented. A 409 phoneNumberNotUnique may come back while the method was
+// created: read the state back before deciding.
+func (c *Client) CreatePhoneMethod(ctx context.Context, user string, t PhoneType, number string) (PhoneMethod, error) {
+	in := PhoneMethod{PhoneNumber: number, PhoneType: t}
+	var m PhoneMethod
+	err := c.do(ctx, "create "+string(t)+" phone method", http.MethodPost, c.userPath(user), in, &m, http.StatusCreated, http.StatusOK)
+	if err == nil && m.PhoneType == "" {
+		m = PhoneMethod{ID: t.MethodID(), PhoneNumber: number, PhoneType: t}
+	}
+	return m, err
+}
+
+// UpdatePhoneMethod replaces the number of the user's method with methodID
+// (204, or 200 on older beta).
+func (c *Client) UpdatePhoneMethod(ctx context.Context, user, methodID, number string) error {
+	in := struct {
+		PhoneNumber string `json:"phoneNumber"`
+	}{number}
+	return c.do(ctx, "update phone method", http.MethodPatch, c.userPath(user)+"/"+url.PathEscape(methodID), in, nil, http.StatusNoContent, http.StatusOK)
+}
+
+// DeletePhoneMethod deletes the user's method with methodID.
+func (c *Client) DeletePhoneMethod(ctx context.Context, user, methodID string) error {
+	return c.do(ctx, "delete phone method", http.MethodDelete, c.userPath(user)+"/"+url.PathEscape(methodID), nil, nil, http.StatusNoContent, http.StatusOK)
+}
+
+// EnableSmsSignIn enables SMS sign-in on the user's mobile method (204, or 200
+// on older beta). A refusal does not reliably say why: read the method's
+// smsSignInState, then the error's Code.
+func (c *Client) EnableSmsSignIn(ctx context.Context, user string) error {
+	return c.do(ctx, "enable SMS sign-in", http.MethodPost, c.userPath(user)+"/"+MobileMethodID+"/enableSmsSignIn", nil, nil, http.StatusNoContent, http.StatusOK)
+}
+
+// DisableSmsSignIn disables SMS sign-in on the user's mobile method.
+func (c *Client) DisableSmsSignIn(ctx context.Context, user string) error {
+	return c.do(ctx, "disable SMS sign-in", http.MethodPost, c.userPath(user)+"/"+MobileMethodID+"/disableSmsSignIn", nil, nil, http.StatusNoContent, http.StatusOK)
+}

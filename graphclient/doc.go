@@ -1,0 +1,23 @@
+// Package graphclient is phonereg's typed client for the Microsoft Graph phone
+// authentication method endpoints, and the only code in phonereg that knows
+// HTTP.
+//
+// A Client is built on azcore's runtime pipeline: bearer tokens from an
+// azidentity credential (refreshed before they expire, and once more on a 401
+// challenge), azcore's retry policy with Retry-After, and a User-Agent naming
+// phonereg. Small policies of its own add what azcore lacks, each in its own
+// file: a throttle gate shared by every goroutine (policy_gate.go), a rate
+// limiter in front of every try (policy_rate.go), fractional Retry-After values
+// (policy_retryafter.go), a fresh client-request-id per try and one debug log
+// line per try (policy_log.go).
+//
+// Every non-2xx answer becomes a *Error that works with errors.Is and the
+// sentinels ErrNotFound, ErrThrottled, ErrConflict, ErrUnauthorized,
+// ErrForbidden and ErrBadRequest. A transport failure is a *TransportError; on a
+// write it also matches ErrAmbiguous, because the write may have been applied:
+// callers must read the state back before deciding.
+//
+// Credentials (NewCredential), clouds (LookupCloud, ResolveEndpoints) and the
+// permission preflight (CheckPermissions) live here too. What to do with a row
+// of input does not: that is package pipeline's.
+package graphclient

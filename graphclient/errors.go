@@ -1,0 +1,189 @@
+package graphclient
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinels for errors.Is on a *Error.
+var (
+	ErrBadRequest   = errors.New("graph: bad request")      // 400
+	ErrUnauthorized = errors.New("graph: unauthorized")     // 401
+	ErrForbidden    = errors.New("graph: forbidden")        // 403
+	ErrNotFound     = errors.New("graph: not found")        // 404
+	ErrConflict     = errors.New("graph: conflict")         // 409
+	ErrThrottled    = errors.New("graph: throttled")        // 429
+	ErrUnavailable  = errors.New("graph: server error")     // 5xx
+	ErrAmbiguous    = errors.New("graph: outcome unknown")  // a write's transport failed
+	ErrTransport    = errors.New("graph: transport failed") // any transport failure
+)
+
+// Error is a non-2xx answer from Graph.
+type Error struct {
+	Method     string // HTTP method
+	Operation  string // e.g. "create mobile phone method"
+	StatusCode int
+	// Code and Message are Graph's error code and message; Code is empty when
+	// the body was not Graph's error JSON.
+	Code    string
+	Message string
+	// RequestID is Graph's request-id, for support tickets; ClientRequestID the
+	// client-request-id that was sent; Date the innerError date.
+	RequestID       string
+	ClientRequestID string
+	Date            string
+	// RetryAfter is the server's Retry-After, 0 when absent.
+	RetryAfter time.Duration
+	// ThrottleScope and ThrottleInfo are x-ms-throttle-scope and
+	// x-ms-throttle-information, sent with 429s.
+	ThrottleScope string
+	ThrottleInfo  string
+	// Diagnostic is x-ms-ags-diagnostic, which Microsoft support asks for.
+	Diagnostic string
+}
+
+// Error reads, for an admin: what failed, the status, Graph's code and message,
+// and the request-id.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Operation != "" {
+		b.WriteString(e.Operation)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (%s)", e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrNotFound) and the other sentinels work.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrThrottled:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrUnavailable:
+		return e.StatusCode >= 500
+	}
+	return false
+}
+
+// Transient reports whether the same request may pass later without anyone
+// acting: throttling, timeouts and server errors.
+func (e *Error) Transient() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout || e.StatusCode >= 500
+}
+
+// maxErrorBody caps how much of an error body is read.
+const maxErrorBody = 64 << 10
+
+// newError builds an *Error from a response whose body holds at most
+// maxErrorBody bytes of Graph's error JSON (or anything else).
+func newError(op string, resp *http.Response, body []byte) *Error {
+	e := &Error{
+		Method:          resp.Request.Method,
+		Operation:       op,
+		StatusCode:      resp.StatusCode,
+		RequestID:       resp.Header.Get("request-id"),
+		ClientRequestID: resp.Header.Get("client-request-id"),
+		RetryAfter:      retryAfter(resp.Header),
+		ThrottleScope:   resp.Header.Get("x-ms-throttle-scope"),
+		ThrottleInfo:    resp.Header.Get("x-ms-throttle-information"),
+		Diagnostic:      resp.Header.Get("x-ms-ags-diagnostic"),
+	}
+	if e.ClientRequestID == "" && resp.Request != nil {
+		e.ClientRequestID = resp.Request.Header.Get("client-request-id")
+	}
+	parseErrorBody(e, body)
+	return e
+}
+
+// parseErrorBody fills e's code, message and ids from Graph's error JSON; any
+// other body becomes the message, trimmed.
+func parseErrorBody(e *Error, body []byte) {
+	var env struct {
+		Error struct {
+			Code       string `json:"code"`
+			Message    string `json:"message"`
+			InnerError struct {
+				Date            string `json:"date"`
+				RequestID       string `json:"request-id"`
+				ClientRequestID string `json:"client-request-id"`
+			} `json:"innerError"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(body, &env); err == nil && (env.Error.Code != "" || env.Error.Message != "") {
+		e.Code, e.Message = env.Error.Code, env.Error.Message
+		e.Date = env.Error.InnerError.Date
+		if e.RequestID == "" {
+			e.RequestID = env.Error.InnerError.RequestID
+		}
+		if e.ClientRequestID == "" {
+			e.ClientRequestID = env.Error.InnerError.ClientRequestID
+		}
+		return
+	}
+	msg := strings.TrimSpace(string(body))
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	e.Message = msg
+}
+
+// TransportError is a request that got no HTTP answer: a dropped connection, a
+// timeout, a TLS failure. On a write it matches ErrAmbiguous: the write may
+// have been applied.
+type TransportError struct {
+	Method    string
+	Operation string
+	Write     bool
+	// ClientRequestID of the last try, for correlation with the service's logs.
+	ClientRequestID string
+	Err             error
+}
+
+func (e *TransportError) Error() string {
+	s := e.Operation + ": " + e.Err.Error()
+	if e.Write {
+		s += " (the change may or may not have been applied)"
+	}
+	return s
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Is matches ErrTransport, and ErrAmbiguous for a write.
+func (e *TransportError) Is(target error) bool {
+	return target == ErrTransport || (target == ErrAmbiguous && e.Write)
+}
+
+// IsTransient reports whether err may pass on a later try without anyone
+// acting: throttling, server errors, timeouts and dropped connections.
+func IsTransient(err error) bool {
+	var ge *Error
+	if errors.As(err, &ge) {
+		return ge.Transient()
+	}
+	return errors.Is(err, ErrTransport)
+}

@@ -1,0 +1,468 @@
+package graphsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Graph error codes the emulator uses. Graph documents few of them (GRAPH.md):
+// clients must branch on the status class, not on these.
+const (
+	codeBadRequest      = "badRequest"
+	codeInvalidRequest  = "invalidRequest"
+	codeNotFound        = "itemNotFound"
+	codeUserNotFound    = "Request_ResourceNotFound"
+	codeConflict        = "conflict"
+	codeDenied          = "Authorization_RequestDenied"
+	codeUnavailable     = "serviceNotAvailable"
+	codeNotUnique       = "phoneNumberNotUnique"
+	codePolicyDisallows = "notAllowedByPolicy"
+	msgDenied           = "Insufficient privileges to complete the operation."
+	odataType           = "#microsoft.graph.phoneAuthenticationMethod"
+)
+
+// permission says which roles allow an operation.
+type permission int
+
+const (
+	permRead permission = iota
+	permWrite
+	permManage // delete, enable/disable SMS sign-in
+)
+
+// graphRoutes registers the Graph endpoints on both API versions.
+func (s *Server) graphRoutes(mux *http.ServeMux) {
+	for _, v := range []string{"/v1.0", "/beta"} {
+		base := v + "/users/{user}/authentication/phoneMethods"
+		mux.Handle("GET "+base, s.graph(RouteList, permRead, s.handleList))
+		mux.Handle("POST "+base, s.graph(RouteCreate, permWrite, s.handleCreate))
+		mux.Handle("GET "+base+"/{method}", s.graph(RouteGet, permRead, s.handleGet))
+		mux.Handle("PATCH "+base+"/{method}", s.graph(RouteUpdate, permWrite, s.handleUpdate))
+		mux.Handle("DELETE "+base+"/{method}", s.graph(RouteDelete, permManage, s.handleDelete))
+		mux.Handle("POST "+base+"/{method}/enableSmsSignIn", s.graph(RouteEnableSms, permManage, s.handleEnable))
+		mux.Handle("POST "+base+"/{method}/disableSmsSignIn", s.graph(RouteDisableSms, permManage, s.handleDisable))
+		mux.Handle(v+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeGraphError(w, r, newAPIError(http.StatusBadRequest, "BadRequest",
+				fmt.Sprintf("Resource not found for the segment '%s'.", lastSegment(r.URL.Path))))
+		}))
+	}
+}
+
+func lastSegment(p string) string {
+	p = strings.TrimSuffix(p, "/")
+	return p[strings.LastIndexByte(p, '/')+1:]
+}
+
+// graphHandler handles one Graph operation. It returns the status and body to
+// send (body nil for none), or an error. write handlers report whether they
+// changed the state through info(r).applied.
+type graphHandler func(r *http.Request, body []byte, k Knobs) (int, any, *apiError)
+
+// graph wraps an operation with what the service does around every request, in
+// order: dropped connections, latency, authentication, throttling, 503s,
+// permissions; then it runs the operation and, for an ambiguous fault, drops
+// the response of an applied write.
+func (s *Server) graph(route string, perm permission, h graphHandler) http.Handler {
+	write := perm != permRead
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r)
+		ri.route = route
+		k, rng := s.snapshot()
+		if rng.chance(k.FaultReset) {
+			ri.fault = "reset"
+			panic(http.ErrAbortHandler)
+		}
+		if d := rng.latency(k); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		p, aerr := s.tokens.authenticate(r)
+		if aerr != nil {
+			// Graph's 401s carry a challenge; clients re-authenticate on it.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.URL+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+			writeGraphError(w, r, aerr)
+			return
+		}
+		ri.clientID = p.clientID
+		if aerr := s.throttle(w, write); aerr != nil {
+			ri.fault = "throttled"
+			writeGraphError(w, r, aerr)
+			return
+		}
+		if rng.chance(k.Fault503) {
+			ri.fault = "503"
+			e := newAPIError(http.StatusServiceUnavailable, codeUnavailable, "The service is temporarily unavailable. Please try again later.")
+			if rng.chance(0.5) {
+				e.header = http.Header{"Retry-After": {"1"}}
+			}
+			writeGraphError(w, r, e)
+			return
+		}
+		if !allowed(p.roles, perm, k.PhoneRoleCanManageSms) {
+			writeGraphError(w, r, newAPIError(http.StatusForbidden, codeDenied, msgDenied))
+			return
+		}
+		var body []byte
+		if r.Method == http.MethodPost || r.Method == http.MethodPatch {
+			var err error
+			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+			if err != nil {
+				writeGraphError(w, r, newAPIError(http.StatusRequestEntityTooLarge, codeBadRequest, "The request body is too large."))
+				return
+			}
+		}
+		status, out, aerr := h(r, body, k)
+		if write && ri.applied && rng.chance(k.FaultAmbiguous) {
+			ri.fault = "ambiguous"
+			panic(http.ErrAbortHandler)
+		}
+		switch {
+		case aerr != nil:
+			writeGraphError(w, r, aerr)
+		case out != nil:
+			writeJSON(w, status, out)
+		default:
+			w.WriteHeader(status)
+		}
+	})
+}
+
+// allowed reports whether roles grant perm (GRAPH.md's permission table).
+func allowed(roles []string, perm permission, phoneRoleManages bool) bool {
+	has := func(r string) bool { return slices.Contains(roles, r) }
+	switch perm {
+	case permRead:
+		return has(roleReadWriteAll) || has(rolePhoneReadWriteAll) || has(roleReadAll) || has(rolePhoneReadAll)
+	case permWrite:
+		return has(roleReadWriteAll) || has(rolePhoneReadWriteAll)
+	default:
+		return has(roleReadWriteAll) || (phoneRoleManages && has(rolePhoneReadWriteAll))
+	}
+}
+
+// methodJSON is a phoneAuthenticationMethod on the wire.
+type methodJSON struct {
+	ODataType      string `json:"@odata.type"`
+	ID             string `json:"id"`
+	PhoneNumber    string `json:"phoneNumber"`
+	PhoneType      string `json:"phoneType"`
+	SmsSignInState string `json:"smsSignInState"`
+}
+
+// view is how a client sees a method: with the reason-hiding refusal styles,
+// the state never tells why SMS sign-in is off.
+func view(m PhoneMethod, k Knobs) methodJSON {
+	st := m.SmsSignInState
+	if hidesState(k) && (st == StateNotAllowedByPolicy || st == StatePhoneNumberNotUnique) {
+		st = StateNotEnabled
+	}
+	return methodJSON{ODataType: odataType, ID: m.ID, PhoneNumber: m.PhoneNumber, PhoneType: m.PhoneType, SmsSignInState: st}
+}
+
+func hidesState(k Knobs) bool {
+	return k.SmsRefusal == RefusalCodeOnly || k.SmsRefusal == RefusalSilent
+}
+
+func (s *Server) odataContext(r *http.Request, u *user, suffix string) string {
+	return fmt.Sprintf("%s/%s/$metadata#users('%s')/authentication/phoneMethods%s",
+		s.URL, strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0], url.PathEscape(u.id), suffix)
+}
+
+func (s *Server) handleList(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+	d := s.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, aerr := d.find(r.PathValue("user"))
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	value := []methodJSON{}
+	for _, m := range u.methods() {
+		value = append(value, view(m, k))
+	}
+	return http.StatusOK, map[string]any{"@odata.context": s.odataContext(r, u, ""), "value": value}, nil
+}
+
+// lookup finds the user and the phone type of the method id in the path. The
+// user's method of that type need not exist.
+func (d *directory) lookup(r *http.Request) (*user, string, *apiError) {
+	u, aerr := d.find(r.PathValue("user"))
+	if aerr != nil {
+		return nil, "", aerr
+	}
+	t, ok := typeOfMethodID(r.PathValue("method"))
+	if !ok {
+		return nil, "", methodNotFound(r.PathValue("method"))
+	}
+	return u, t, nil
+}
+
+func methodNotFound(id string) *apiError {
+	return newAPIError(http.StatusNotFound, codeNotFound, fmt.Sprintf("The phone method '%s' was not found for this user.", id))
+}
+
+func (s *Server) handleGet(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+	d := s.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, t, aerr := d.lookup(r)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if u.phones[t] == "" {
+		return 0, nil, methodNotFound(r.PathValue("method"))
+	}
+	return http.StatusOK, view(u.method(t), k), nil
+}
+
+// phoneBody is a create or update body. Fields are pointers so that "sent"
+// and "sent empty" differ.
+type phoneBody struct {
+	PhoneNumber    *string `json:"phoneNumber"`
+	PhoneType      *string `json:"phoneType"`
+	SmsSignInState *string `json:"smsSignInState"`
+	ID             *string `json:"id"`
+}
+
+// parsePhoneBody decodes a create or update body as Graph would: a JSON object,
+// known properties only, smsSignInState refused (read-only).
+func parsePhoneBody(body []byte) (phoneBody, *apiError) {
+	var pb phoneBody
+	bad := func(msg string) (phoneBody, *apiError) {
+		return phoneBody{}, newAPIError(http.StatusBadRequest, codeBadRequest, msg)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return bad("Empty Payload. JSON content expected.")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return bad("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+	}
+	for name, v := range raw {
+		var err error
+		switch name {
+		case "phoneNumber":
+			err = json.Unmarshal(v, &pb.PhoneNumber)
+		case "phoneType":
+			err = json.Unmarshal(v, &pb.PhoneType)
+		case "smsSignInState":
+			err = json.Unmarshal(v, &pb.SmsSignInState)
+			if err == nil {
+				return bad("The property 'smsSignInState' is read-only and cannot be set.")
+			}
+		case "id":
+			err = json.Unmarshal(v, &pb.ID)
+		case "@odata.type":
+			var ot string
+			err = json.Unmarshal(v, &ot)
+			if err == nil && ot != odataType && ot != strings.TrimPrefix(odataType, "#") {
+				return bad(fmt.Sprintf("A type named '%s' could not be resolved by the model.", ot))
+			}
+		default:
+			return bad(fmt.Sprintf("The property '%s' does not exist on type 'microsoft.graph.phoneAuthenticationMethod'.", name))
+		}
+		if err != nil {
+			return bad(fmt.Sprintf("Cannot convert the literal for property '%s' to the expected type 'Edm.String'.", name))
+		}
+	}
+	return pb, nil
+}
+
+func invalidNumber(n string) *apiError {
+	return newAPIError(http.StatusBadRequest, codeInvalidRequest,
+		fmt.Sprintf("Invalid phone number %q: phone numbers use the format \"+<country code> <number>x<extension>\", with extension optional.", n))
+}
+
+func (s *Server) handleCreate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
+	pb, aerr := parsePhoneBody(body)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if pb.PhoneType == nil || pb.PhoneNumber == nil {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "Both phoneNumber and phoneType are required.")
+	}
+	t := *pb.PhoneType
+	if _, ok := methodIDs[t]; !ok {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest,
+			fmt.Sprintf("The phoneType '%s' is not valid: use mobile, alternateMobile or office.", t))
+	}
+	if !graphNumber.MatchString(*pb.PhoneNumber) {
+		return 0, nil, invalidNumber(*pb.PhoneNumber)
+	}
+	d := s.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, aerr := d.find(r.PathValue("user"))
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if u.phones[t] != "" {
+		status, code := http.StatusBadRequest, codeBadRequest
+		if k.DuplicateTypeConflict {
+			status, code = http.StatusConflict, codeConflict
+		}
+		return 0, nil, newAPIError(status, code, fmt.Sprintf("The user already has a phone method of type %s.", t))
+	}
+	if t == TypeAlternateMobile && u.phones[TypeMobile] == "" {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "An alternateMobile phone requires a mobile phone to be registered first.")
+	}
+	u.phones[t] = *pb.PhoneNumber
+	info(r).applied = true
+	if t == TypeMobile && d.autoRegister(u) && k.NotUniqueConflict {
+		return 0, nil, newAPIError(http.StatusConflict, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
+	}
+	status := http.StatusCreated
+	if k.Create200 {
+		status = http.StatusOK
+	}
+	m := view(u.method(t), k)
+	out := struct {
+		Context string `json:"@odata.context"`
+		methodJSON
+	}{s.odataContext(r, u, "/$entity"), m}
+	return status, out, nil
+}
+
+func (s *Server) handleUpdate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
+	pb, aerr := parsePhoneBody(body)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	d := s.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, t, aerr := d.lookup(r)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if u.phones[t] == "" {
+		return 0, nil, methodNotFound(r.PathValue("method"))
+	}
+	if pb.PhoneType != nil && *pb.PhoneType != t {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The phoneType of a phone method cannot be changed.")
+	}
+	if pb.ID != nil && !strings.EqualFold(*pb.ID, methodIDs[t]) {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The id of a phone method cannot be changed.")
+	}
+	if pb.PhoneNumber == nil {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "phoneNumber is required.")
+	}
+	if !graphNumber.MatchString(*pb.PhoneNumber) {
+		return 0, nil, invalidNumber(*pb.PhoneNumber)
+	}
+	collided := false
+	if u.phones[t] != *pb.PhoneNumber {
+		if t == TypeMobile {
+			d.unregister(u)
+		}
+		u.phones[t] = *pb.PhoneNumber
+		info(r).applied = true
+		if t == TypeMobile {
+			collided = d.autoRegister(u)
+		}
+	}
+	if collided && k.NotUniqueConflict {
+		return 0, nil, newAPIError(http.StatusConflict, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
+	}
+	if k.Legacy200 {
+		return http.StatusOK, view(u.method(t), k), nil
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) handleDelete(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
+	d := s.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, t, aerr := d.lookup(r)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if u.phones[t] == "" {
+		return 0, nil, methodNotFound(r.PathValue("method"))
+	}
+	if t == TypeMobile && u.phones[TypeAlternateMobile] != "" {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The mobile phone cannot be deleted while an alternateMobile phone is registered.")
+	}
+	if t == TypeMobile {
+		d.unregister(u)
+	}
+	delete(u.phones, t)
+	info(r).applied = true
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) handleEnable(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+	d := s.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, t, aerr := d.lookup(r)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if u.phones[t] == "" {
+		return 0, nil, methodNotFound(r.PathValue("method"))
+	}
+	if t != TypeMobile {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be enabled only on a mobile phone method.")
+	}
+	ok := http.StatusNoContent
+	if k.Legacy200 {
+		ok = http.StatusOK
+	}
+	if u.smsEnabled {
+		return ok, nil, nil
+	}
+	if u.smsDisallowed {
+		return 0, nil, smsRefusal(k, codePolicyDisallows, "The user is not enabled for SMS sign-in by the authentication methods policy.")
+	}
+	if !d.register(u) {
+		return 0, nil, smsRefusal(k, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
+	}
+	info(r).applied = true
+	return ok, nil, nil
+}
+
+// smsRefusal is a refused enableSmsSignIn in the configured style.
+func smsRefusal(k Knobs, code, message string) *apiError {
+	if k.SmsRefusal == RefusalStateOnly || k.SmsRefusal == RefusalSilent {
+		return newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in could not be enabled for this phone method.")
+	}
+	return newAPIError(http.StatusBadRequest, code, message)
+}
+
+func (s *Server) handleDisable(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+	d := s.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, t, aerr := d.lookup(r)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	if u.phones[t] == "" {
+		return 0, nil, methodNotFound(r.PathValue("method"))
+	}
+	if t != TypeMobile {
+		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be disabled only on a mobile phone method.")
+	}
+	if u.smsEnabled || u.smsNotUnique {
+		d.unregister(u)
+		info(r).applied = true
+	}
+	if k.Legacy200 {
+		return http.StatusOK, nil, nil
+	}
+	return http.StatusNoContent, nil, nil
+}

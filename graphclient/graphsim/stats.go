@@ -1,0 +1,222 @@
+package graphsim
+
+import (
+	"context"
+	"io"
+	"log"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Request is one entry of the request log.
+type Request struct {
+	Time            time.Time     `json:"time"`
+	Method          string        `json:"method"`
+	Path            string        `json:"path"` // escaped, as sent
+	Route           string        `json:"route"`
+	Status          int           `json:"status"` // 0 when the connection was dropped
+	Duration        time.Duration `json:"duration"`
+	RequestID       string        `json:"requestId"`
+	ClientRequestID string        `json:"clientRequestId"`
+	ClientID        string        `json:"clientId,omitempty"` // the token's application, once authenticated
+	// Fault names an injected fault: "503", "reset", "ambiguous", "throttled".
+	Fault string `json:"fault,omitempty"`
+	// Applied is true for a write that changed the state.
+	Applied bool `json:"applied,omitempty"`
+}
+
+// Route names used in the request log and Count.
+const (
+	RouteList         = "list"
+	RouteGet          = "get"
+	RouteCreate       = "create"
+	RouteUpdate       = "update"
+	RouteDelete       = "delete"
+	RouteEnableSms    = "enableSmsSignIn"
+	RouteDisableSms   = "disableSmsSignIn"
+	RouteToken        = "token"
+	RouteOpenIDConfig = "openid-configuration"
+	RouteDiscovery    = "instance-discovery"
+	RouteManagedID    = "managed-identity"
+	RouteAdmin        = "admin"
+	RouteUnknown      = "unknown"
+)
+
+type stats struct {
+	mu   sync.Mutex
+	log  []Request
+	keep int
+}
+
+func newStats() *stats { return &stats{keep: 1_000_000} }
+
+func (st *stats) add(r Request) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.log) >= st.keep {
+		// Keep the newer half: a long-running sim must not grow without bound.
+		n := copy(st.log, st.log[len(st.log)/2:])
+		st.log = st.log[:n]
+	}
+	st.log = append(st.log, r)
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []Request {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	return append([]Request(nil), s.stats.log...)
+}
+
+// ResetRequests empties the request log.
+func (s *Server) ResetRequests() {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	s.stats.log = nil
+}
+
+// Count returns how many logged requests had route and status. Status 0 counts
+// dropped connections; status -1 counts every status.
+func (s *Server) Count(route string, status int) int {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	n := 0
+	for _, r := range s.stats.log {
+		if r.Route == route && (status == -1 || r.Status == status) {
+			n++
+		}
+	}
+	return n
+}
+
+// RouteStatus is a key of Counts.
+type RouteStatus struct {
+	Route  string
+	Status int
+}
+
+// Counts returns the number of logged requests by route and status.
+func (s *Server) Counts() map[RouteStatus]int {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	m := map[RouteStatus]int{}
+	for _, r := range s.stats.log {
+		m[RouteStatus{r.Route, r.Status}]++
+	}
+	return m
+}
+
+// Writes returns how many writes were applied to the state (creates, updates,
+// deletes, enable/disable), including those whose response was lost.
+func (s *Server) Writes() int {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	n := 0
+	for _, r := range s.stats.log {
+		if r.Applied {
+			n++
+		}
+	}
+	return n
+}
+
+// reqInfo is filled by handlers while a request runs and logged at its end.
+type reqInfo struct {
+	route    string
+	clientID string
+	fault    string
+	applied  bool
+}
+
+type reqInfoKey struct{}
+
+func info(r *http.Request) *reqInfo {
+	if ri, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+// setRoute names the request's route for the log.
+func setRoute(r *http.Request, route string) { info(r).route = route }
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusRecorder) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// middleware gives every response a request-id, echoes client-request-id, and
+// logs the request, also when a handler drops the connection by panicking with
+// http.ErrAbortHandler.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &reqInfo{route: RouteUnknown}
+		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, ri))
+		reqID := uuid.NewString()
+		clientReqID := r.Header.Get("client-request-id")
+		if clientReqID == "" {
+			clientReqID = reqID
+		}
+		w.Header().Set("request-id", reqID)
+		w.Header().Set("client-request-id", clientReqID)
+		w.Header().Set("x-ms-ags-diagnostic", `{"ServerInfo":{"DataCenter":"Loopback","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"graphsim"}}`)
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			status := rec.status
+			p := recover()
+			if p != nil {
+				status = 0
+			}
+			s.stats.add(Request{
+				Time: start, Method: r.Method, Path: r.URL.EscapedPath(), Route: ri.route,
+				Status: status, Duration: time.Since(start), RequestID: reqID,
+				ClientRequestID: r.Header.Get("client-request-id"), ClientID: ri.clientID,
+				Fault: ri.fault, Applied: ri.applied,
+			})
+			if p != nil {
+				panic(p)
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// quietLog discards net/http's server log (TLS handshake noise from clients
+// that do not trust the CA, aborted handlers).
+func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/phonereg/phonereg/graphclient"
+	"github.com/phonereg/phonereg/pipeline"
 )
 
 // Exit codes, SPEC §5. They are chosen here and nowhere else.
@@ -31,14 +34,21 @@ var errSilent = errors.New("already reported")
 
 // exitCode maps the error run returned to the process's exit code.
 func exitCode(err error) int {
-	var ue *usageError
+	var (
+		ue *usageError
+		ie *pipeline.InputError
+		ae *graphclient.AuthError
+		pe *graphclient.PermissionError
+	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &ie), errors.Is(err, pipeline.ErrNotResultFile):
 		return exitUsage
+	case errors.As(err, &ae), errors.As(err, &pe):
+		return exitAuth
 	default:
 		return exitRowsFailed
 	}

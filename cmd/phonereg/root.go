@@ -25,13 +25,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err == nil || errors.Is(err, errSilent) {
+	if err == nil || errors.Is(err, errSilent) || errors.Is(err, errRowsFailed) {
 		return err
 	}
 	if isCobraUsageError(err) {
 		err = &usageError{err}
 	}
-	if !errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "phonereg: interrupted; the result file is consistent: run the same command again to resume")
+	} else {
 		fmt.Fprintf(stderr, "phonereg: %v\n", err)
 	}
 	return err
@@ -63,6 +65,6 @@ that was stopped or crashed resumes from it.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
-	root.AddCommand(newSimCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newSimCmd(), newVersionCmd())
 	return root
 }

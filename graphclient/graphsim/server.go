@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"net"
 	"net/http"
@@ -209,11 +210,11 @@ func (s *Server) SetKnobs(k Knobs) error {
 
 func (k Knobs) validate() error {
 	for name, p := range map[string]float64{"fault503": k.Fault503, "faultReset": k.FaultReset, "faultAmbiguous": k.FaultAmbiguous} {
-		if p < 0 || p > 1 {
+		if !(p >= 0 && p <= 1) { // NaN too
 			return fmt.Errorf("graphsim: %s must be a probability between 0 and 1, got %v", name, p)
 		}
 	}
-	if k.ThrottleRate < 0 || k.ThrottleBurst < 0 {
+	if !(k.ThrottleRate >= 0) || math.IsInf(k.ThrottleRate, 0) || k.ThrottleBurst < 0 {
 		return errors.New("graphsim: throttle rate and burst cannot be negative")
 	}
 	if k.LatencyBase < 0 || k.LatencyJitter < 0 {

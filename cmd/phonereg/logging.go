@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/term"
+
+	"github.com/phonereg/phonereg/pipeline"
+)
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newLogger builds the zap logger on stderr: console on a terminal, JSON
+// otherwise (or as --log-format says).
+func newLogger(o logOptions, stderr io.Writer) (*zap.Logger, error) {
+	format := o.format
+	if format == "auto" {
+		format = "json"
+		if isTerminal(stderr) {
+			format = "console"
+		}
+	}
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	var enc zapcore.Encoder
+	switch format {
+	case "json":
+		enc = zapcore.NewJSONEncoder(encCfg)
+	case "console":
+		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
+		enc = zapcore.NewConsoleEncoder(encCfg)
+	default:
+		return nil, usagef("--log-format %q: want auto, console or json", o.format)
+	}
+	switch o.progress {
+	case "auto", "bar", "log", "none":
+	default:
+		return nil, usagef("--progress %q: want auto, bar, log or none", o.progress)
+	}
+	level := zap.InfoLevel
+	if o.verbose {
+		level = zap.DebugLevel
+	}
+	core := zapcore.NewCore(enc, zapcore.AddSync(&lockedWriter{w: stderr}), level)
+	return zap.New(core), nil
+}
+
+// lockedWriter serializes writes to stderr, which the progress bar shares.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// progress shows the run's progress: a bar on a terminal, a log line every
+// 10 s elsewhere, or nothing.
+type progress struct {
+	mu    sync.Mutex
+	bar   *progressbar.ProgressBar
+	log   *zap.Logger
+	last  pipeline.Progress
+	total int
+	start time.Time
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func newProgress(o logOptions, stderr io.Writer, total int, log *zap.Logger) *progress {
+	p := &progress{total: total, start: time.Now(), log: log}
+	mode := o.progress
+	if mode == "auto" {
+		mode = "log"
+		if isTerminal(stderr) {
+			mode = "bar"
+		}
+	}
+	switch mode {
+	case "bar":
+		max := int64(total)
+		if max <= 0 {
+			max = -1
+		}
+		p.bar = progressbar.NewOptions64(max,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("rows"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("rows"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionFullWidth(),
+		)
+	case "log":
+		p.stop, p.done = make(chan struct{}), make(chan struct{})
+		go p.logEvery(10 * time.Second)
+	}
+	return p
+}
+
+// update is pipeline.Config.Progress.
+func (p *progress) update(pr pipeline.Progress) {
+	p.mu.Lock()
+	p.last = pr
+	p.mu.Unlock()
+	if p.bar != nil {
+		if p.total > 0 && pr.Done > p.total {
+			p.bar.ChangeMax(pr.Done)
+		}
+		p.bar.Describe(fmt.Sprintf("rows (%d failed)", pr.Failed))
+		p.bar.Set(pr.Done)
+	}
+}
+
+func (p *progress) logEvery(d time.Duration) {
+	defer close(p.done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			p.mu.Lock()
+			pr := p.last
+			p.mu.Unlock()
+			el := time.Since(p.start)
+			rate := float64(pr.Done-pr.Skipped) / el.Seconds()
+			fields := []zap.Field{zap.Int("done", pr.Done), zap.Int("failed", pr.Failed), zap.Float64("rowsPerSecond", float64(int(rate*10))/10)}
+			if p.total > 0 {
+				fields = append(fields, zap.Int("total", p.total))
+				if rate > 0 && p.total > pr.Done {
+					fields = append(fields, zap.Duration("eta", time.Duration(float64(p.total-pr.Done)/rate*float64(time.Second)).Round(time.Second)))
+				}
+			}
+			p.log.Info("progress", fields...)
+		case <-p.stop:
+			return
+		}
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+	if p.stop != nil {
+		close(p.stop)
+		<-p.done
+	}
+}

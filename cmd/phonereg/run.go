@@ -1,0 +1,444 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/phonereg/phonereg/graphclient"
+	"github.com/phonereg/phonereg/graphclient/graphsim"
+	"github.com/phonereg/phonereg/pipeline"
+)
+
+// runOptions are the flags of `phonereg run`.
+type runOptions struct {
+	in, out       string
+	defaultRegion string
+	maps          []string
+	delimiter     string
+	onExisting    string
+	smsSignIn     bool
+	dryRun        bool
+	restart       bool
+	retryFailed   bool
+	workers       int
+	grace         time.Duration
+	summaryJSON   string
+	conn          connOptions
+	logs          logOptions
+}
+
+// connOptions are the flags that say how to reach Graph (SPEC §6); run and
+// undo share them.
+type connOptions struct {
+	auth          string
+	cloud         string
+	graphURL      string
+	authorityHost string
+	tenant        string
+	clientID      string
+	secretFile    string
+	certificate   string
+	apiVersion    string
+	rate          float64
+	maxAttempts   int
+	timeout       time.Duration
+	sim           bool
+	simUsers      string
+}
+
+// logOptions are the logging and progress flags (SPEC §8).
+type logOptions struct {
+	format   string
+	showPII  bool
+	progress string
+	verbose  bool
+}
+
+func (c *connOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&c.auth, "auth", "auto", "credential: auto (azidentity's DefaultAzureCredential chain), secret, certificate, managed-identity, workload-identity, azure-cli")
+	f.StringVar(&c.cloud, "cloud", "global", "national cloud: global, usgov, usgovdod, china (sets the Graph root, authority host and scope)")
+	f.StringVar(&c.graphURL, "graph-url", "", "Graph service root without a version, e.g. https://graph.microsoft.com (env PHONEREG_GRAPH_URL)")
+	f.StringVar(&c.authorityHost, "authority-host", "", "Entra authority host, e.g. https://login.microsoftonline.com (env PHONEREG_AUTHORITY_HOST)")
+	f.StringVar(&c.tenant, "tenant", "", "tenant id or domain (env AZURE_TENANT_ID)")
+	f.StringVar(&c.clientID, "client-id", "", "application (client) id, or a user-assigned managed identity's (env AZURE_CLIENT_ID)")
+	f.StringVar(&c.secretFile, "client-secret-file", "", "file holding the client secret for --auth secret (default: env AZURE_CLIENT_SECRET); secrets are never taken from a flag value")
+	f.StringVar(&c.certificate, "certificate", "", "PEM or PKCS#12 certificate with its key for --auth certificate (env AZURE_CLIENT_CERTIFICATE_PATH; password: env AZURE_CLIENT_CERTIFICATE_PASSWORD)")
+	f.StringVar(&c.apiVersion, "api-version", "v1.0", "Graph API version: v1.0 or beta")
+	f.Float64Var(&c.rate, "rate", 15, "requests per second for the whole run, retries included (Graph's write quota is 20/s per app and tenant)")
+	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request, the first included (429, 5xx, timeouts and dropped connections are retried)")
+	f.DurationVar(&c.timeout, "timeout", 60*time.Second, "time limit of one try of a request (Graph gives up at 60s)")
+	f.BoolVar(&c.sim, "sim", false, "run against the built-in Graph emulator, started in-process (users are created on first use)")
+	f.StringVar(&c.simUsers, "sim-users", "", "with --sim: seed users from a CSV (userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister)")
+}
+
+func (l *logOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&l.format, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
+	f.BoolVar(&l.showPII, "show-pii", false, "show phone numbers in logs and messages unmasked")
+	f.StringVar(&l.progress, "progress", "auto", "progress: auto (a bar on a terminal, a log line every 10s otherwise), bar, log, none")
+	f.BoolVarP(&l.verbose, "verbose", "v", false, "debug logging: one line per HTTP try")
+}
+
+func newRunCmd() *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run --in FILE",
+		Short: "Add phone methods and enable SMS sign-in for every row of a CSV",
+		Long: `run reads a CSV of users and phone numbers and, for each row, adds the mobile
+phone, then the alternateMobile and office phones, then enables SMS sign-in on
+the mobile. Every row gets a line in the result file (--out); running again with
+the same --out resumes: rows already finished are skipped, the rest redone.
+
+Input columns (matched ignoring case, spaces, _ and -): userPrincipalName or
+userId, mobile, alternateMobile, office. Exit codes: 0 all rows succeeded, 1 some
+rows failed, 2 usage or unreadable input, 3 authentication or permission failure,
+130 interrupted (run again to resume).`,
+		Example: `  # against a tenant, credentials from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET
+  phonereg run --in users.csv
+
+  # national numbers, replace numbers that differ, see what would happen first
+  phonereg run --in users.csv --default-region US --on-existing update --dry-run
+
+  # another system's export
+  phonereg run --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'
+
+  # the built-in emulator
+  phonereg run --sim --in samples/users.csv --sim-users samples/sim-users.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRun(cmd.Context(), o, cmd.InOrStdin(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.in, "in", "", "input CSV (- for standard input)")
+	f.StringVar(&o.out, "out", "", "result file (default: the input's name with .results.csv, or .dry-run.csv with --dry-run)")
+	f.StringVar(&o.defaultRegion, "default-region", "", "region for numbers written without a country code, e.g. US, GB, DE")
+	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template FIELD='+{Country Code} {Phone}x{Ext}' (repeatable)")
+	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
+	f.StringVar(&o.onExisting, "on-existing", "fail", "when the user has another number of a type: fail (conflict), skip (keep it), update (replace it)")
+	f.BoolVar(&o.smsSignIn, "sms-sign-in", true, "enable SMS sign-in on each row's mobile (--sms-sign-in=false to leave it)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "read each user's phone methods and record what run would do; write nothing to Graph")
+	f.BoolVar(&o.restart, "restart", false, "start the result file over (the old one is kept as FILE.bak)")
+	f.BoolVar(&o.retryFailed, "retry-failed", false, "redo every row that did not succeed, also those an admin had to fix first")
+	f.IntVar(&o.workers, "workers", 8, "users worked on at once")
+	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish")
+	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
+	cmd.MarkFlagRequired("in")
+	o.conn.register(cmd)
+	o.logs.register(cmd)
+	return cmd
+}
+
+// errRowsFailed ends a run that finished with failed rows (exit 1).
+var errRowsFailed = errors.New("some rows did not succeed")
+
+func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(o.logs, stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+
+	in, total, closeIn, err := openInput(o.in, stdin)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	out := o.out
+	if out == "" {
+		out = defaultOut(o.in, o.dryRun)
+	}
+
+	client, stopSim, err := connect(o.conn, log)
+	if err != nil {
+		return err
+	}
+	defer stopSim()
+
+	// Preflight: a token and its permissions before the first row, and before
+	// the result file is touched.
+	grant, err := client.CheckPermissions(ctx, o.smsSignIn && !o.dryRun)
+	var pe *graphclient.PermissionError
+	switch {
+	case errors.As(err, &pe) && o.dryRun:
+		log.Warn("the application lacks write permissions; a dry run only reads", zap.Error(err))
+	case err != nil:
+		return err
+	case grant.Warning != "":
+		log.Warn(grant.Warning)
+	}
+
+	prog := newProgress(o.logs, stderr, total, log)
+	cfg := pipeline.Config{
+		Input: in, InputName: o.in, Out: out,
+		Read: pipeline.InputOptions{
+			Delimiter: delimiterRune(o.delimiter), Maps: o.maps,
+			Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(o.defaultRegion)},
+		},
+		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
+		Workers: o.workers, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
+		Logger: log, ShowPII: o.logs.showPII, Progress: prog.update,
+	}
+	sum, runErr := pipeline.Run(ctx, client, cfg)
+	prog.finish()
+	if sum != nil {
+		st := client.Stats()
+		fmt.Fprint(stderr, "\n"+sum.String())
+		fmt.Fprintf(stderr, "  requests:  %d sent (%d tries), %d throttled\n", st.Requests, st.Tries, st.Throttled)
+		if o.summaryJSON != "" {
+			if err := writeSummaryJSON(o.summaryJSON, sum, st); err != nil {
+				runErr = errors.Join(runErr, err)
+			}
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if sum.Failed() > 0 {
+		return errRowsFailed
+	}
+	return nil
+}
+
+func (o runOptions) validate() error {
+	switch o.onExisting {
+	case "fail", "skip", "update":
+	default:
+		return usagef("--on-existing %q: want fail, skip or update", o.onExisting)
+	}
+	if o.in == "-" && o.out == "" {
+		return usagef("--in - (standard input) needs --out")
+	}
+	if o.workers < 1 || o.workers > 256 {
+		return usagef("--workers %d: want 1 to 256", o.workers)
+	}
+	if delimiterRune(o.delimiter) < 0 {
+		return usagef("--delimiter %q: want one character, or tab", o.delimiter)
+	}
+	for _, m := range o.maps {
+		if !strings.Contains(m, "=") {
+			return usagef("--map %q: want FIELD=COLUMN or FIELD=template", m)
+		}
+	}
+	return o.conn.validate()
+}
+
+func (c connOptions) validate() error {
+	if c.rate < 0 {
+		return usagef("--rate %v: cannot be negative (0 means no limit)", c.rate)
+	}
+	if c.maxAttempts < 1 {
+		return usagef("--max-attempts %d: want at least 1", c.maxAttempts)
+	}
+	if c.timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	if c.simUsers != "" && !c.sim {
+		return usagef("--sim-users needs --sim")
+	}
+	return nil
+}
+
+// delimiterRune is --delimiter as a rune: 0 for auto-detection, -1 when
+// invalid.
+func delimiterRune(s string) rune {
+	switch strings.ToLower(s) {
+	case "":
+		return 0
+	case "tab", `\t`, "\t":
+		return '\t'
+	}
+	r := []rune(s)
+	if len(r) != 1 || r[0] == '"' || r[0] == '\n' || r[0] == '\r' {
+		return -1
+	}
+	return r[0]
+}
+
+// defaultOut is the result file next to the input.
+func defaultOut(in string, dryRun bool) string {
+	base := strings.TrimSuffix(in, filepath.Ext(in))
+	if dryRun {
+		return base + ".dry-run.csv"
+	}
+	return base + ".results.csv"
+}
+
+// openInput opens --in and estimates its rows (0 when unknown: standard
+// input) for the progress bar.
+func openInput(path string, stdin io.Reader) (io.Reader, int, func(), error) {
+	if path == "-" {
+		return stdin, 0, func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, nil, usagef("--in: %v", err)
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.IsDir() {
+		f.Close()
+		return nil, 0, nil, usagef("--in %s: not a readable file", path)
+	}
+	total := countLines(f)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, 0, nil, usagef("--in: %v", err)
+	}
+	return f, total, func() { f.Close() }, nil
+}
+
+// countLines counts the non-empty lines after the first: an estimate of the
+// data rows (a quoted newline counts twice).
+func countLines(r io.Reader) int {
+	br := bufio.NewReaderSize(r, 1<<20)
+	n, prevNL, first := 0, true, true
+	buf := make([]byte, 1<<20)
+	for {
+		k, err := br.Read(buf)
+		for _, c := range buf[:k] {
+			if c == '\n' {
+				if !prevNL && !first {
+					n++
+				}
+				if first {
+					first = false
+				}
+				prevNL = true
+			} else if c != '\r' {
+				prevNL = false
+			}
+		}
+		if err != nil {
+			if !prevNL && !first {
+				n++
+			}
+			return n
+		}
+	}
+}
+
+// connect builds the Graph client: against the tenant the flags and
+// environment name, or with --sim against an emulator started here (with an
+// explicit client-secret credential: nothing probes any other address).
+func connect(c connOptions, log *zap.Logger) (*graphclient.Client, func(), error) {
+	cfg := graphclient.Config{
+		APIVersion: c.apiVersion, Rate: c.rate, Burst: max(1, int(c.rate)), MaxAttempts: c.maxAttempts,
+		Timeout: c.timeout, Version: version, Logger: log.Named("graph"),
+	}
+	if c.sim {
+		srv, err := startSim(c.simUsers)
+		if err != nil {
+			return nil, nil, err
+		}
+		tr := graphclient.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
+		cloud, err := graphclient.ResolveEndpoints("global", srv.GraphURL(), srv.AuthorityHost())
+		if err != nil {
+			srv.Close()
+			return nil, nil, err
+		}
+		cred, err := graphclient.NewCredential(graphclient.CredentialOptions{
+			Mode: graphclient.AuthSecret, Cloud: cloud, TenantID: srv.TenantID(), ClientID: srv.ClientID(),
+			Transport: tr, Getenv: func(k string) string {
+				if k == "AZURE_CLIENT_SECRET" {
+					return srv.ClientSecret()
+				}
+				return ""
+			},
+		})
+		if err != nil {
+			srv.Close()
+			return nil, nil, err
+		}
+		cfg.Credential, cfg.GraphURL, cfg.Transport = cred, cloud.GraphURL, tr
+		client, err := graphclient.New(cfg)
+		if err != nil {
+			srv.Close()
+			return nil, nil, err
+		}
+		log.Info("using the built-in Graph emulator", zap.String("url", srv.URL))
+		return client, srv.Close, nil
+	}
+	graphURL := firstNonEmpty(c.graphURL, os.Getenv("PHONEREG_GRAPH_URL"))
+	authority := firstNonEmpty(c.authorityHost, os.Getenv("PHONEREG_AUTHORITY_HOST"))
+	cloud, err := graphclient.ResolveEndpoints(c.cloud, graphURL, authority)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	tr := graphclient.NewHTTPClient(nil)
+	cred, err := graphclient.NewCredential(graphclient.CredentialOptions{
+		Mode: c.auth, Cloud: cloud, TenantID: c.tenant, ClientID: c.clientID,
+		ClientSecretFile: c.secretFile, CertificatePath: c.certificate, Transport: tr,
+	})
+	if err != nil {
+		return nil, nil, &graphclient.AuthError{Err: err}
+	}
+	cfg.Credential, cfg.GraphURL, cfg.Transport = cred, cloud.GraphURL, tr
+	client, err := graphclient.New(cfg)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	return client, func() {}, nil
+}
+
+// startSim starts the emulator for --sim, seeded from usersFile.
+func startSim(usersFile string) (*graphsim.Server, error) {
+	opts := graphsim.Options{AutoCreateUsers: true}
+	if usersFile != "" {
+		users, err := readSimUsers(usersFile)
+		if err != nil {
+			return nil, err
+		}
+		opts.Users = users
+	}
+	srv, err := graphsim.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("starting the emulator: %w", err)
+	}
+	return srv, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// summaryJSON is --summary-json's document.
+type summaryJSON struct {
+	*pipeline.Summary
+	Requests  int64 `json:"requests"`
+	Tries     int64 `json:"tries"`
+	Throttled int64 `json:"throttled"`
+	Version   string `json:"version"`
+}
+
+func writeSummaryJSON(path string, sum *pipeline.Summary, st graphclient.Stats) error {
+	b, err := json.MarshalIndent(summaryJSON{Summary: sum, Requests: st.Requests, Tries: st.Tries, Throttled: st.Throttled, Version: version}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("--summary-json: %w", err)
+	}
+	return nil
+}
+

@@ -1,0 +1,988 @@
+package graphsim
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// startTokenServer starts an emulator closed at the end of the test.
+func startTokenServer(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := NewServer(opts)
+	if err != nil {
+		t.Fatalf("NewServer: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// azOptions point a credential at s only: its authority host, its CA, no
+// retries (so a refused request fails at once).
+func azOptions(s *Server) azcore.ClientOptions {
+	return azcore.ClientOptions{
+		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.AuthorityHost()},
+		Transport: s.Client(),
+		Retry:     policy.RetryOptions{MaxRetries: -1},
+	}
+}
+
+func getToken(t *testing.T, cred azcore.TokenCredential, s *Server) (azcore.AccessToken, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{s.Scope()}})
+}
+
+// tokenClaims verifies tok with s's key and returns its claims as a map, so
+// tests see which claims are present.
+func tokenClaims(t *testing.T, s *Server, tok string) map[string]any {
+	t.Helper()
+	parsed, err := jwt.Parse(tok, func(*jwt.Token) (any, error) { return &s.tokens.key.PublicKey, nil },
+		jwt.WithValidMethods([]string{"ES256"}))
+	if err != nil {
+		t.Fatalf("parse access token: %v", err)
+	}
+	return parsed.Claims.(jwt.MapClaims)
+}
+
+func claimInt(t *testing.T, m map[string]any, name string) int64 {
+	t.Helper()
+	f, ok := m[name].(float64)
+	if !ok {
+		t.Fatalf("claim %s = %v; want a number", name, m[name])
+	}
+	return int64(f)
+}
+
+func claimStrings(m map[string]any, name string) ([]string, bool) {
+	v, ok := m[name]
+	if !ok {
+		return nil, false
+	}
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out, true
+}
+
+// selfSignedCert makes an RSA certificate valid from notBefore to notAfter.
+func selfSignedCert(t *testing.T, notBefore, notAfter time.Time) (*x509.Certificate, *rsa.PrivateKey) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "phonereg test client"},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
+}
+
+func validCert(t *testing.T) (*x509.Certificate, *rsa.PrivateKey) {
+	return selfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+}
+
+func TestClientSecretCredential(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      Options
+		wantRoles []string // nil: no roles claim
+		lifetime  time.Duration
+	}{
+		{name: "default grant", wantRoles: []string{RoleReadWriteAll}, lifetime: time.Hour},
+		{name: "phone role", opts: Options{Roles: []string{RolePhoneReadWriteAll, RoleReadAll}}, wantRoles: []string{RolePhoneReadWriteAll, RoleReadAll}, lifetime: time.Hour},
+		{name: "no grant", opts: Options{Roles: []string{}}, lifetime: time.Hour},
+		{name: "short lifetime", opts: Options{TokenLifetime: 10 * time.Minute}, wantRoles: []string{RoleReadWriteAll}, lifetime: 10 * time.Minute},
+		{name: "given ids", opts: Options{TenantID: "8d3c3f5e-0d3c-4f0a-9d7e-0c4b1a2f3e4d", ClientID: "11111111-2222-3333-4444-555555555555", ClientSecret: "s3cret~value"}, wantRoles: []string{RoleReadWriteAll}, lifetime: time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startTokenServer(t, tt.opts)
+			cred, err := azidentity.NewClientSecretCredential(s.TenantID(), s.ClientID(), s.ClientSecret(),
+				&azidentity.ClientSecretCredentialOptions{ClientOptions: azOptions(s), DisableInstanceDiscovery: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := time.Now()
+			tok, err := getToken(t, cred, s)
+			if err != nil {
+				t.Fatalf("GetToken: %v", err)
+			}
+			if d := tok.ExpiresOn.Sub(before.Add(tt.lifetime)); d < -5*time.Second || d > 5*time.Second {
+				t.Errorf("ExpiresOn = %v; want about now + %v", tok.ExpiresOn, tt.lifetime)
+			}
+			c := tokenClaims(t, s, tok.Token)
+			for name, want := range map[string]string{"aud": s.URL, "tid": s.TenantID(), "appid": s.ClientID(), "azp": s.ClientID(), "ver": "1.0", "appidacr": "1", "iss": s.URL + "/" + s.TenantID() + "/"} {
+				if got := c[name]; got != want {
+					t.Errorf("claim %s = %v; want %q", name, got, want)
+				}
+			}
+			if oid, _ := c["oid"].(string); oid == "" || c["sub"] != oid {
+				t.Errorf("oid = %v, sub = %v; want the same non-empty id", c["oid"], c["sub"])
+			}
+			if got := time.Duration(claimInt(t, c, "exp")-claimInt(t, c, "iat")) * time.Second; got != tt.lifetime {
+				t.Errorf("exp - iat = %v; want %v", got, tt.lifetime)
+			}
+			roles, present := claimStrings(c, "roles")
+			if tt.wantRoles == nil && present {
+				t.Errorf("roles claim = %v; want it absent", roles)
+			}
+			if tt.wantRoles != nil && !slices.Equal(roles, tt.wantRoles) {
+				t.Errorf("roles = %v; want %v", roles, tt.wantRoles)
+			}
+
+			r := httptest.NewRequest(http.MethodGet, s.URL+"/v1.0/users/x/authentication/phoneMethods", nil)
+			r.Header.Set("Authorization", "Bearer "+tok.Token)
+			p, aerr := s.tokens.authenticate(r)
+			if aerr != nil {
+				t.Fatalf("authenticate: %v", aerr)
+			}
+			if p.clientID != s.ClientID() || p.tenantID != s.TenantID() || !slices.Equal(p.roles, tt.wantRoles) {
+				t.Errorf("principal = %+v; want client %s, tenant %s, roles %v", p, s.ClientID(), s.TenantID(), tt.wantRoles)
+			}
+			if got := s.Count(RouteToken, http.StatusOK); got != 1 {
+				t.Errorf("Count(token, 200) = %d; want 1", got)
+			}
+			if got := s.Count(RouteOpenIDConfig, http.StatusOK); got != 1 {
+				t.Errorf("Count(openid-configuration, 200) = %d; want 1", got)
+			}
+		})
+	}
+}
+
+func TestClientSecretCredentialRefused(t *testing.T) {
+	s := startTokenServer(t, Options{})
+	const wrongSecret = "wrong~Secret~0123456789"
+	tests := []struct {
+		name       string
+		tenant     string
+		client     string
+		secret     string
+		scope      string
+		wantStatus int
+		want       string
+	}{
+		{name: "wrong secret", tenant: s.TenantID(), client: s.ClientID(), secret: wrongSecret, wantStatus: 401, want: "AADSTS7000215"},
+		{name: "unknown client", tenant: s.TenantID(), client: uuid.NewString(), secret: wrongSecret, wantStatus: 400, want: "AADSTS700016"},
+		{name: "unknown tenant", tenant: uuid.NewString(), client: s.ClientID(), secret: wrongSecret, wantStatus: 400, want: "AADSTS90002"},
+		{name: "scope of another resource", tenant: s.TenantID(), client: s.ClientID(), secret: s.ClientSecret(), scope: "https://graph.microsoft.com/.default", wantStatus: 400, want: "AADSTS500011"},
+		{name: "scope without .default", tenant: s.TenantID(), client: s.ClientID(), secret: s.ClientSecret(), scope: s.URL + "/UserAuthenticationMethod.ReadWrite.All", wantStatus: 400, want: "AADSTS70011"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cred, err := azidentity.NewClientSecretCredential(tt.tenant, tt.client, tt.secret,
+				&azidentity.ClientSecretCredentialOptions{ClientOptions: azOptions(s), DisableInstanceDiscovery: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			scope := tt.scope
+			if scope == "" {
+				scope = s.Scope()
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_, err = cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
+			if err == nil {
+				t.Fatal("GetToken succeeded; want an error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("error = %q; want it to mention %s", msg, tt.want)
+			}
+			if strings.Contains(msg, wrongSecret) || strings.Contains(msg, s.ClientSecret()) {
+				t.Errorf("error = %q; want it without the secret", msg)
+			}
+			var afe *azidentity.AuthenticationFailedError
+			if !errors.As(err, &afe) || afe.RawResponse == nil {
+				t.Fatalf("error %T; want *azidentity.AuthenticationFailedError with the response", err)
+			}
+			if afe.RawResponse.StatusCode != tt.wantStatus {
+				t.Errorf("status = %d; want %d", afe.RawResponse.StatusCode, tt.wantStatus)
+			}
+		})
+	}
+}
+
+// postToken sends a raw token request and decodes Entra's answer.
+func postToken(t *testing.T, s *Server, tenant string, form url.Values, header http.Header) (int, map[string]any, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/"+tenant+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("token response %q is not JSON: %v", b, err)
+	}
+	return resp.StatusCode, m, string(b)
+}
+
+func TestTokenEndpointErrors(t *testing.T) {
+	s := startTokenServer(t, Options{})
+	const secret = "not-the~secret-42"
+	base := func(kv ...string) url.Values {
+		v := url.Values{"grant_type": {"client_credentials"}, "client_id": {s.ClientID()}, "scope": {s.Scope() + " openid offline_access profile"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				v.Del(kv[i])
+			} else {
+				v.Set(kv[i], kv[i+1])
+			}
+		}
+		return v
+	}
+	tests := []struct {
+		name       string
+		tenant     string
+		form       url.Values
+		wantStatus int
+		wantError  string
+		wantCode   float64
+	}{
+		{"ok with OIDC scopes", s.TenantID(), base("client_secret", s.ClientSecret()), 200, "", 0},
+		{"ok with upper-case tenant", strings.ToUpper(s.TenantID()), base("client_secret", s.ClientSecret()), 200, "", 0},
+		{"wrong secret", s.TenantID(), base("client_secret", secret), 401, "invalid_client", 7000215},
+		{"no credential", s.TenantID(), base(), 401, "invalid_client", 7000218},
+		{"unknown client", s.TenantID(), base("client_id", uuid.NewString(), "client_secret", secret), 400, "unauthorized_client", 700016},
+		{"no client id", s.TenantID(), base("client_id", "", "client_secret", secret), 400, "invalid_request", 900144},
+		{"no grant type", s.TenantID(), base("grant_type", "", "client_secret", secret), 400, "invalid_request", 900144},
+		{"password grant", s.TenantID(), base("grant_type", "password", "client_secret", secret), 400, "unsupported_grant_type", 70003},
+		{"unknown tenant", uuid.NewString(), base("client_secret", secret), 400, "invalid_request", 90002},
+		{"malformed tenant", "no_such_tenant", base("client_secret", secret), 400, "invalid_request", 900023},
+		{"no scope", s.TenantID(), base("client_secret", s.ClientSecret(), "scope", ""), 400, "invalid_request", 900144},
+		{"two resources", s.TenantID(), base("client_secret", s.ClientSecret(), "scope", s.Scope()+" https://vault.azure.net/.default"), 400, "invalid_scope", 70011},
+		{"malformed assertion", s.TenantID(), base("client_assertion_type", assertionTypeJWTBearer, "client_assertion", "not-a-jwt"), 400, "invalid_request", 50027},
+		{"assertion without type", s.TenantID(), base("client_assertion", "a.b.c"), 400, "invalid_request", 7000219},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			corr := uuid.NewString()
+			status, m, body := postToken(t, s, tt.tenant, tt.form, http.Header{"Client-Request-Id": {corr}})
+			if status != tt.wantStatus {
+				t.Fatalf("status = %d (%s); want %d", status, body, tt.wantStatus)
+			}
+			if strings.Contains(body, secret) || strings.Contains(body, s.ClientSecret()) {
+				t.Errorf("body %s; want no secret in it", body)
+			}
+			if tt.wantStatus == 200 {
+				if m["token_type"] != "Bearer" || m["access_token"] == "" || m["expires_in"].(float64) < 3590 || m["ext_expires_in"] == nil {
+					t.Errorf("body = %s; want a Bearer token for an hour", body)
+				}
+				return
+			}
+			if m["error"] != tt.wantError {
+				t.Errorf("error = %v; want %s", m["error"], tt.wantError)
+			}
+			codes, _ := m["error_codes"].([]any)
+			if len(codes) != 1 || codes[0] != tt.wantCode {
+				t.Errorf("error_codes = %v; want [%v]", m["error_codes"], tt.wantCode)
+			}
+			desc, _ := m["error_description"].(string)
+			for _, want := range []string{"AADSTS", "\r\nTrace ID: " + m["trace_id"].(string), "\r\nCorrelation ID: " + corr, "\r\nTimestamp: " + m["timestamp"].(string)} {
+				if !strings.Contains(desc, want) {
+					t.Errorf("error_description = %q; want it to contain %q", desc, want)
+				}
+			}
+			if m["correlation_id"] != corr {
+				t.Errorf("correlation_id = %v; want the client-request-id %s", m["correlation_id"], corr)
+			}
+		})
+	}
+
+	t.Run("GET", func(t *testing.T) {
+		resp, err := s.Client().Get(s.URL + "/" + s.TenantID() + "/oauth2/v2.0/token")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("status = %d; want 400 (AADSTS900561)", resp.StatusCode)
+		}
+	})
+	t.Run("request log", func(t *testing.T) {
+		var sawClient bool
+		for _, r := range s.Requests() {
+			if r.Route == RouteToken && r.Status == http.StatusUnauthorized && r.ClientID == s.ClientID() {
+				sawClient = true
+			}
+		}
+		if !sawClient {
+			t.Errorf("request log has no 401 token request naming client %s", s.ClientID())
+		}
+	})
+}
+
+func TestClientCertificateCredential(t *testing.T) {
+	startCert, startKey := validCert(t)
+	otherCert, otherKey := validCert(t)
+	strangerCert, strangerKey := validCert(t)
+	expiredCert, expiredKey := selfSignedCert(t, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+
+	s := startTokenServer(t, Options{ClientCertificates: []*x509.Certificate{startCert, expiredCert}})
+	otherID := uuid.NewString()
+	if err := s.AddApplication(Application{ClientID: otherID, Certificates: []*x509.Certificate{otherCert}, Roles: []string{RoleReadAll}}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name      string
+		client    string
+		cert      *x509.Certificate
+		key       crypto.PrivateKey
+		chain     bool
+		want      string // error substring; "" for success
+		wantRoles []string
+	}{
+		{name: "start app via Options", client: s.ClientID(), cert: startCert, key: startKey, wantRoles: []string{RoleReadWriteAll}},
+		{name: "with x5c chain", client: s.ClientID(), cert: startCert, key: startKey, chain: true, wantRoles: []string{RoleReadWriteAll}},
+		{name: "added app", client: otherID, cert: otherCert, key: otherKey, wantRoles: []string{RoleReadAll}},
+		{name: "unregistered cert", client: s.ClientID(), cert: strangerCert, key: strangerKey, want: "AADSTS700027"},
+		{name: "another app's cert", client: s.ClientID(), cert: otherCert, key: otherKey, want: "AADSTS700027"},
+		{name: "expired cert", client: s.ClientID(), cert: expiredCert, key: expiredKey, want: "The key used is expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cred, err := azidentity.NewClientCertificateCredential(s.TenantID(), tt.client, []*x509.Certificate{tt.cert}, tt.key,
+				&azidentity.ClientCertificateCredentialOptions{ClientOptions: azOptions(s), DisableInstanceDiscovery: true, SendCertificateChain: tt.chain})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := getToken(t, cred, s)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("GetToken error = %v; want one mentioning %s", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("GetToken: %v", err)
+			}
+			c := tokenClaims(t, s, tok.Token)
+			roles, _ := claimStrings(c, "roles")
+			if c["appid"] != tt.client || c["appidacr"] != "2" || !slices.Equal(roles, tt.wantRoles) {
+				t.Errorf("appid = %v, appidacr = %v, roles = %v; want %s, 2, %v", c["appid"], c["appidacr"], roles, tt.client, tt.wantRoles)
+			}
+		})
+	}
+}
+
+// signAssertion makes a client assertion as MSAL does (PS256, x5t#S256) with
+// the claims changed by edit.
+func signAssertion(t *testing.T, cert *x509.Certificate, key *rsa.PrivateKey, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodPS256, claims)
+	sum := sha256.Sum256(cert.Raw)
+	tok.Header["x5t#S256"] = base64.StdEncoding.EncodeToString(sum[:])
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestClientAssertionChecks(t *testing.T) {
+	cert, key := validCert(t)
+	s := startTokenServer(t, Options{ClientCertificates: []*x509.Certificate{cert}})
+	endpoint := s.URL + "/" + s.TenantID() + "/oauth2/v2.0/token"
+	now := time.Now()
+	claims := func(edit func(jwt.MapClaims)) jwt.MapClaims {
+		c := jwt.MapClaims{"aud": endpoint, "iss": s.ClientID(), "sub": s.ClientID(), "jti": uuid.NewString(),
+			"nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}
+		if edit != nil {
+			edit(c)
+		}
+		return c
+	}
+	otherServer := startTokenServer(t, Options{})
+	foreignFederated, err := otherServer.FederatedToken(otherServer.ClientID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	federated, err := s.FederatedToken(s.ClientID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongSubject, err := s.tokens.federatedAssertion("system:serviceaccount:other:other", now, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredFederated, err := s.tokens.federatedAssertion(DefaultFederatedSubject, now.Add(-2*time.Hour), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := signAssertion(t, cert, key, claims(nil))
+	tampered = tampered[:len(tampered)-4] + "AAAA"
+
+	tests := []struct {
+		name      string
+		assertion string
+		want      float64 // AADSTS code; 0 for success
+	}{
+		{"valid", signAssertion(t, cert, key, claims(nil)), 0},
+		{"issuer as audience", signAssertion(t, cert, key, claims(func(c jwt.MapClaims) { c["aud"] = s.URL + "/" + s.TenantID() + "/v2.0" })), 0},
+		{"wrong audience", signAssertion(t, cert, key, claims(func(c jwt.MapClaims) { c["aud"] = "https://login.microsoftonline.com/x/oauth2/v2.0/token" })), 700023},
+		{"expired", signAssertion(t, cert, key, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), 700024},
+		{"no exp", signAssertion(t, cert, key, claims(func(c jwt.MapClaims) { delete(c, "exp") })), 700024},
+		{"other client", signAssertion(t, cert, key, claims(func(c jwt.MapClaims) { c["iss"], c["sub"] = "someone", "someone" })), 700021},
+		{"tampered signature", tampered, 700027},
+		{"federated", federated, 0},
+		{"federated by another server", foreignFederated, 700211},
+		{"federated wrong subject", wrongSubject, 700213},
+		{"federated expired", expiredFederated, 700024},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {s.ClientID()}, "scope": {s.Scope()},
+				"client_assertion_type": {assertionTypeJWTBearer}, "client_assertion": {tt.assertion}}
+			status, m, body := postToken(t, s, s.TenantID(), form, nil)
+			if tt.want == 0 {
+				if status != http.StatusOK {
+					t.Fatalf("status = %d (%s); want 200", status, body)
+				}
+				return
+			}
+			codes, _ := m["error_codes"].([]any)
+			if status == http.StatusOK || len(codes) != 1 || codes[0] != tt.want {
+				t.Errorf("status %d, error_codes %v; want AADSTS%v", status, m["error_codes"], tt.want)
+			}
+		})
+	}
+}
+
+func TestWorkloadIdentityCredential(t *testing.T) {
+	s := startTokenServer(t, Options{})
+	custom := uuid.NewString()
+	if err := s.AddApplication(Application{ClientID: custom, FederatedSubjects: []string{"repo:phonereg/phonereg:ref:refs/heads/main"}, Roles: []string{RolePhoneReadAll}}); err != nil {
+		t.Fatal(err)
+	}
+	startToken, err := s.FederatedToken(s.ClientID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	customToken, err := s.FederatedToken(custom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		client    string
+		assertion string
+		want      string
+		wantRoles []string
+	}{
+		{name: "start app, default subject", client: s.ClientID(), assertion: startToken, wantRoles: []string{RoleReadWriteAll}},
+		{name: "added app, own subject", client: custom, assertion: customToken, wantRoles: []string{RolePhoneReadAll}},
+		{name: "subject of another app", client: custom, assertion: startToken, want: "AADSTS700213"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "token")
+			if err := os.WriteFile(file, []byte(tt.assertion), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cred, err := azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+				ClientOptions: azOptions(s), ClientID: tt.client, TenantID: s.TenantID(), TokenFilePath: file, DisableInstanceDiscovery: true,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := getToken(t, cred, s)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("GetToken error = %v; want one mentioning %s", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("GetToken: %v", err)
+			}
+			c := tokenClaims(t, s, tok.Token)
+			roles, _ := claimStrings(c, "roles")
+			if c["appid"] != tt.client || !slices.Equal(roles, tt.wantRoles) {
+				t.Errorf("appid = %v, roles = %v; want %s, %v", c["appid"], roles, tt.client, tt.wantRoles)
+			}
+		})
+	}
+}
+
+// TestManagedIdentityCredential uses the App Service source: azidentity sends
+// the request through ClientOptions.Transport, so an https endpoint on the
+// emulator works. Each case has its own server because MSAL caches managed
+// identity tokens process-wide, keyed by identity and resource.
+func TestManagedIdentityCredential(t *testing.T) {
+	tests := []struct {
+		name       string
+		id         func(s *Server, other Application) azidentity.ManagedIDKind
+		header     string // overrides IDENTITY_HEADER
+		want       string
+		wantClient func(s *Server, other Application) string
+	}{
+		{name: "system-assigned", wantClient: func(s *Server, _ Application) string { return s.ClientID() }},
+		{name: "user-assigned by client id",
+			id:         func(_ *Server, o Application) azidentity.ManagedIDKind { return azidentity.ClientID(o.ClientID) },
+			wantClient: func(_ *Server, o Application) string { return o.ClientID }},
+		{name: "user-assigned by object id",
+			id: func(s *Server, o Application) azidentity.ManagedIDKind {
+				a, _ := s.tokens.app(o.ClientID)
+				return azidentity.ObjectID(a.objectID)
+			},
+			wantClient: func(_ *Server, o Application) string { return o.ClientID }},
+		{name: "unknown identity", id: func(*Server, Application) azidentity.ManagedIDKind { return azidentity.ClientID(uuid.NewString()) }, want: "No Managed Identity found"},
+		{name: "wrong header", header: "guess", want: "401"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startTokenServer(t, Options{})
+			other := Application{ClientID: uuid.NewString(), Roles: []string{RoleReadAll}}
+			if err := s.AddApplication(other); err != nil {
+				t.Fatal(err)
+			}
+			endpoint, header, err := s.ManagedIdentityEnv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.header != "" {
+				header = tt.header
+			}
+			t.Setenv("IDENTITY_ENDPOINT", endpoint)
+			t.Setenv("IDENTITY_HEADER", header)
+			for _, v := range []string{"IDENTITY_SERVER_THUMBPRINT", "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT"} {
+				t.Setenv(v, "")
+			}
+			opts := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: azOptions(s)}
+			if tt.id != nil {
+				opts.ID = tt.id(s, other)
+			}
+			cred, err := azidentity.NewManagedIdentityCredential(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := getToken(t, cred, s)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("GetToken error = %v; want one mentioning %q", err, tt.want)
+				}
+				if strings.Contains(err.Error(), s.tokens.miHeader) {
+					t.Errorf("error %q reveals IDENTITY_HEADER", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("GetToken: %v", err)
+			}
+			c := tokenClaims(t, s, tok.Token)
+			if want := tt.wantClient(s, other); c["appid"] != want || c["aud"] != s.URL {
+				t.Errorf("appid = %v, aud = %v; want %s, %s", c["appid"], c["aud"], want, s.URL)
+			}
+			if d := time.Until(tok.ExpiresOn) - time.Hour; d < -5*time.Second || d > 5*time.Second {
+				t.Errorf("ExpiresOn = %v; want about an hour from now", tok.ExpiresOn)
+			}
+			if got := s.Count(RouteManagedID, http.StatusOK); got != 1 {
+				t.Errorf("Count(managed-identity, 200) = %d; want 1", got)
+			}
+		})
+	}
+}
+
+func TestSetRolesAndLifetime(t *testing.T) {
+	s := startTokenServer(t, Options{})
+	newCred := func() azcore.TokenCredential {
+		cred, err := azidentity.NewClientSecretCredential(s.TenantID(), s.ClientID(), s.ClientSecret(),
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: azOptions(s), DisableInstanceDiscovery: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cred
+	}
+	old, err := getToken(t, newCred(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		roles     []string
+		lifetime  time.Duration
+		wantRoles []string
+		wantLife  time.Duration
+	}{
+		{"phone role, 20 minutes", []string{RolePhoneReadWriteAll}, 20 * time.Minute, []string{RolePhoneReadWriteAll}, 20 * time.Minute},
+		{"no roles, default lifetime", nil, 0, nil, time.Hour},
+		{"empty roles, 90 seconds", []string{}, 90 * time.Second, nil, 90 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.SetRoles(s.ClientID(), tt.roles); err != nil {
+				t.Fatal(err)
+			}
+			s.SetTokenLifetime(tt.lifetime)
+			tok, err := getToken(t, newCred(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := tokenClaims(t, s, tok.Token)
+			roles, present := claimStrings(c, "roles")
+			if !slices.Equal(roles, tt.wantRoles) || (tt.wantRoles == nil && present) {
+				t.Errorf("roles = %v (present %v); want %v", roles, present, tt.wantRoles)
+			}
+			if got := time.Duration(claimInt(t, c, "exp")-claimInt(t, c, "iat")) * time.Second; got != tt.wantLife {
+				t.Errorf("lifetime = %v; want %v", got, tt.wantLife)
+			}
+			issued, err := s.IssueToken(s.ClientID(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ic := tokenClaims(t, s, issued)
+			if got := time.Duration(claimInt(t, ic, "exp")-claimInt(t, ic, "iat")) * time.Second; got != tt.wantLife {
+				t.Errorf("IssueToken lifetime = %v; want %v", got, tt.wantLife)
+			}
+		})
+	}
+	t.Run("old token keeps its roles", func(t *testing.T) {
+		r := httptest.NewRequest(http.MethodGet, "/v1.0/users/x/authentication/phoneMethods", nil)
+		r.Header.Set("Authorization", "Bearer "+old.Token)
+		p, aerr := s.tokens.authenticate(r)
+		if aerr != nil {
+			t.Fatal(aerr)
+		}
+		if !slices.Equal(p.roles, []string{RoleReadWriteAll}) {
+			t.Errorf("roles = %v; want [%s]", p.roles, RoleReadWriteAll)
+		}
+	})
+	t.Run("unknown application", func(t *testing.T) {
+		if err := s.SetRoles(uuid.NewString(), nil); err == nil {
+			t.Error("SetRoles of an unknown application succeeded; want an error")
+		}
+		if _, err := s.IssueToken(uuid.NewString(), time.Minute); err == nil {
+			t.Error("IssueToken for an unknown application succeeded; want an error")
+		}
+		if _, err := s.FederatedToken(uuid.NewString()); err == nil {
+			t.Error("FederatedToken for an unknown application succeeded; want an error")
+		}
+	})
+}
+
+func TestAddApplication(t *testing.T) {
+	s := startTokenServer(t, Options{})
+	id := uuid.NewString()
+	tests := []struct {
+		name    string
+		app     Application
+		wantErr bool
+	}{
+		{"new", Application{ClientID: id, ClientSecret: "x"}, false},
+		{"no client id", Application{ClientSecret: "x"}, true},
+		{"duplicate", Application{ClientID: id}, true},
+		{"duplicate other case", Application{ClientID: strings.ToUpper(id)}, true},
+		{"start app again", Application{ClientID: s.ClientID()}, true},
+		{"nil certificate", Application{ClientID: uuid.NewString(), Certificates: []*x509.Certificate{nil}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.AddApplication(tt.app); (err != nil) != tt.wantErr {
+				t.Errorf("AddApplication error = %v; want error %v", err, tt.wantErr)
+			}
+		})
+	}
+	t.Run("no secret refuses every secret", func(t *testing.T) {
+		noSecret := uuid.NewString()
+		if err := s.AddApplication(Application{ClientID: noSecret}); err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {noSecret}, "scope": {s.Scope()}, "client_secret": {""}}
+		status, m, _ := postToken(t, s, s.TenantID(), form, nil)
+		if status != http.StatusUnauthorized || m["error"] != "invalid_client" {
+			t.Errorf("status %d, error %v; want 401 invalid_client", status, m["error"])
+		}
+	})
+}
+
+func TestAuthenticate(t *testing.T) {
+	s := startTokenServer(t, Options{})
+	other := startTokenServer(t, Options{TenantID: s.TenantID(), ClientID: s.ClientID()})
+	mustIssue := func(s *Server, lifetime time.Duration) string {
+		tok, err := s.IssueToken(s.ClientID(), lifetime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	a, _ := s.tokens.app(s.ClientID())
+	mintWith := func(edit func(*accessClaims)) string {
+		now := time.Now()
+		c := accessClaims{
+			RegisteredClaims: jwt.RegisteredClaims{Audience: jwt.ClaimStrings{s.URL}, IssuedAt: jwt.NewNumericDate(now),
+				NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
+			AppID: a.clientID, Tid: s.TenantID(), Roles: a.roles, Ver: "1.0",
+		}
+		edit(&c)
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodES256, c).SignedString(s.tokens.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	hsToken, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"aud": s.URL, "tid": s.TenantID(), "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noneToken, err := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"aud": s.URL, "tid": s.TenantID(), "exp": time.Now().Add(time.Hour).Unix()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	selfSigned, err := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"aud": s.URL, "tid": s.TenantID(), "exp": time.Now().Add(time.Hour).Unix()}).SignedString(otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name   string
+		header string // Authorization; "-" for none
+		want   string // message prefix; "" for success
+	}{
+		{"valid", "Bearer " + mustIssue(s, time.Minute), ""},
+		{"valid, lower-case scheme", "bearer " + mustIssue(s, time.Minute), ""},
+		{"missing header", "-", "Access token is empty."},
+		{"empty bearer", "Bearer ", "Access token is empty."},
+		{"basic auth", "Basic dXNlcjpwYXNz", "Access token is empty."},
+		{"garbage", "Bearer garbage", "IDX14100"},
+		{"three garbage parts", "Bearer a.b.c", "IDX14102"},
+		{"expired", "Bearer " + mustIssue(s, -time.Minute), "Lifetime validation failed, the token is expired."},
+		{"expires now", "Bearer " + mintWith(func(c *accessClaims) { c.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-time.Second)) }), "Lifetime validation failed, the token is expired."},
+		{"no exp", "Bearer " + mintWith(func(c *accessClaims) { c.ExpiresAt = nil }), "Lifetime validation failed"},
+		{"not yet valid", "Bearer " + mintWith(func(c *accessClaims) { c.NotBefore = jwt.NewNumericDate(time.Now().Add(time.Minute)) }), "Lifetime validation failed, the token is not yet valid"},
+		{"another graphsim server", "Bearer " + mustIssue(other, time.Hour), "IDX10511"},
+		{"foreign key", "Bearer " + selfSigned, "IDX10511"},
+		{"HS256", "Bearer " + hsToken, "IDX10511"},
+		{"alg none", "Bearer " + noneToken, "IDX10511"},
+		{"wrong audience", "Bearer " + mintWith(func(c *accessClaims) { c.Audience = jwt.ClaimStrings{"https://graph.microsoft.com"} }), "Access token validation failure. Invalid audience."},
+		{"audience with slash", "Bearer " + mintWith(func(c *accessClaims) { c.Audience = jwt.ClaimStrings{s.URL + "/"} }), ""},
+		{"wrong tenant", "Bearer " + mintWith(func(c *accessClaims) { c.Tid = uuid.NewString() }), "Access token validation failure. Invalid issuer."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/v1.0/users/x/authentication/phoneMethods", nil)
+			if tt.header != "-" {
+				r.Header.Set("Authorization", tt.header)
+			}
+			p, aerr := s.tokens.authenticate(r)
+			if tt.want == "" {
+				if aerr != nil {
+					t.Fatalf("authenticate: %v; want success", aerr)
+				}
+				if p.clientID != s.ClientID() {
+					t.Errorf("clientID = %q; want %q", p.clientID, s.ClientID())
+				}
+				return
+			}
+			if aerr == nil {
+				t.Fatalf("authenticate succeeded; want %q", tt.want)
+			}
+			if aerr.status != http.StatusUnauthorized || aerr.code != "InvalidAuthenticationToken" || !strings.HasPrefix(aerr.message, tt.want) {
+				t.Errorf("got %d %s %q; want 401 InvalidAuthenticationToken %q", aerr.status, aerr.code, aerr.message, tt.want)
+			}
+		})
+	}
+}
+
+// TestAuthenticateConcurrent runs authenticate while tokens are issued and
+// settings change, for the race detector.
+func TestAuthenticateConcurrent(t *testing.T) {
+	s := startTokenServer(t, Options{})
+	tok, err := s.IssueToken(s.ClientID(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				r := httptest.NewRequest(http.MethodGet, "/v1.0/users/x/authentication/phoneMethods", nil)
+				r.Header.Set("Authorization", "Bearer "+tok)
+				if _, aerr := s.tokens.authenticate(r); aerr != nil {
+					errs <- aerr
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 200 {
+			s.SetTokenLifetime(time.Duration(i+1) * time.Minute)
+			if err := s.SetRoles(s.ClientID(), []string{RoleReadAll}); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := s.IssueToken(s.ClientID(), 0); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestDiscoveryEndpoints(t *testing.T) {
+	s := startTokenServer(t, Options{})
+	getJSON := func(t *testing.T, path string) (int, map[string]any) {
+		t.Helper()
+		resp, err := s.Client().Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatalf("GET %s: body is not JSON: %v", path, err)
+		}
+		return resp.StatusCode, m
+	}
+
+	t.Run("openid-configuration", func(t *testing.T) {
+		status, m := getJSON(t, "/"+s.TenantID()+"/v2.0/.well-known/openid-configuration")
+		base := s.URL + "/" + s.TenantID()
+		if status != http.StatusOK || m["token_endpoint"] != base+"/oauth2/v2.0/token" || m["issuer"] != base+"/v2.0" ||
+			m["authorization_endpoint"] != base+"/oauth2/v2.0/authorize" || m["jwks_uri"] != base+"/discovery/v2.0/keys" {
+			t.Errorf("got %d %v; want 200 with endpoints under %s", status, m, base)
+		}
+	})
+	t.Run("openid-configuration of unknown tenant", func(t *testing.T) {
+		status, m := getJSON(t, "/"+uuid.NewString()+"/v2.0/.well-known/openid-configuration")
+		if status != http.StatusBadRequest || m["error"] != "invalid_tenant" {
+			t.Errorf("got %d %v; want 400 invalid_tenant", status, m["error"])
+		}
+	})
+	t.Run("keys verify issued tokens", func(t *testing.T) {
+		status, m := getJSON(t, "/"+s.TenantID()+"/discovery/v2.0/keys")
+		keys, _ := m["keys"].([]any)
+		if status != http.StatusOK || len(keys) != 1 {
+			t.Fatalf("got %d %v; want one key", status, m)
+		}
+		k := keys[0].(map[string]any)
+		x, _ := base64.RawURLEncoding.DecodeString(k["x"].(string))
+		y, _ := base64.RawURLEncoding.DecodeString(k["y"].(string))
+		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := s.IssueToken(s.ClientID(), time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := jwt.Parse(tok, func(tk *jwt.Token) (any, error) { return pub, nil }, jwt.WithValidMethods([]string{"ES256"}))
+		if err != nil || parsed.Header["kid"] != k["kid"] {
+			t.Errorf("token verified by JWKS: err %v, kid %v; want ok, %v", err, parsed.Header["kid"], k["kid"])
+		}
+	})
+	t.Run("instance discovery", func(t *testing.T) {
+		q := url.Values{"api-version": {"1.1"}, "authorization_endpoint": {s.URL + "/" + s.TenantID() + "/oauth2/v2.0/authorize"}}
+		status, m := getJSON(t, "/common/discovery/instance?"+q.Encode())
+		if want := s.URL + "/" + s.TenantID() + "/v2.0/.well-known/openid-configuration"; status != http.StatusOK || m["tenant_discovery_endpoint"] != want {
+			t.Errorf("got %d %v; want tenant_discovery_endpoint %s", status, m, want)
+		}
+		q.Set("authorization_endpoint", "https://login.example.com/x/oauth2/v2.0/authorize")
+		if status, m := getJSON(t, "/common/discovery/instance?"+q.Encode()); status != http.StatusBadRequest || m["error"] != "invalid_instance" {
+			t.Errorf("foreign host: got %d %v; want 400 invalid_instance", status, m["error"])
+		}
+	})
+	t.Run("routes logged", func(t *testing.T) {
+		if got := s.Count(RouteOpenIDConfig, -1); got != 3 {
+			t.Errorf("Count(openid-configuration) = %d; want 3", got)
+		}
+		if got := s.Count(RouteDiscovery, -1); got != 2 {
+			t.Errorf("Count(instance-discovery) = %d; want 2", got)
+		}
+	})
+	t.Run("unknown paths are 404", func(t *testing.T) {
+		for _, p := range []string{"/nothing", "/" + s.TenantID() + "/oauth2/v2.0/authorize", "/a/b/c/d/e"} {
+			resp, err := s.Client().Get(s.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: status %d; want 404", p, resp.StatusCode)
+			}
+		}
+	})
+}
+
+func BenchmarkAuthenticate(b *testing.B) {
+	s := startTokenServer(b, Options{})
+	tok, err := s.IssueToken(s.ClientID(), time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		r := httptest.NewRequest(http.MethodGet, "/v1.0/users/x/authentication/phoneMethods", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		for pb.Next() {
+			if _, aerr := s.tokens.authenticate(r); aerr != nil {
+				b.Fatal(aerr)
+			}
+		}
+	})
+}

@@ -1,0 +1,402 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// The result file (SPEC §4) has one owner: the writer goroutine of Run, which
+// alone holds a *journal. While a run goes on the file is an append-only
+// journal that may hold several lines for a row (the last one wins); lines are
+// flushed and fsynced in small groups, so a crash loses at most the rows in
+// flight. When the run ends, finished or stopped, compact rewrites it to one
+// line per row, in row order, through a temporary file, fsync, rename and an
+// fsync of the folder. Neither the journal nor the compaction holds the file in
+// memory: an index of line offsets (8 bytes a row, plus 9 for the previous
+// run's rows) is all that is kept.
+
+// maxRows bounds row numbers read from a result file, so that a damaged file
+// cannot make the index huge.
+const maxRows = 100_000_000
+
+// rowState packs what resume and the summary need of a row's last line.
+type rowState uint8
+
+const (
+	stPresent rowState = 1 << iota
+	stTerminal
+	stSucceeded
+	stRetryable
+)
+
+// statusCode numbers statuses for the index (upper bits of rowState).
+var statusCodes = map[Status]rowState{StatusSucceeded: 1, StatusPartial: 2, StatusFailed: 3, StatusInvalid: 4, StatusPlanned: 5}
+var statusByCode = []Status{"", StatusSucceeded, StatusPartial, StatusFailed, StatusInvalid, StatusPlanned}
+
+func stateOf(r Result) rowState {
+	st := stPresent | statusCodes[r.Status]<<4
+	if r.Terminal() {
+		st |= stTerminal
+	}
+	if r.Status == StatusSucceeded {
+		st |= stSucceeded
+	}
+	if r.Retryable {
+		st |= stRetryable
+	}
+	return st
+}
+
+func (s rowState) status() Status {
+	c := int(s >> 4)
+	if c < len(statusByCode) {
+		return statusByCode[c]
+	}
+	return ""
+}
+
+// prior is what an earlier run left in the result file, read once at start and
+// read-only afterwards (the reader consults it while the writer appends).
+type prior struct {
+	off   []int64
+	key   []uint64
+	state []rowState
+	// dropped counts damaged lines at the end of the file that were cut off.
+	dropped int
+	// lines counts the lines read.
+	lines int
+}
+
+// done reports whether row n with key k was finished by an earlier run and
+// need not be redone: its last line is terminal (or, with retryFailed,
+// succeeded) and its key matches.
+func (p *prior) done(n int, k string, retryFailed bool) (rowState, bool) {
+	if p == nil || n <= 0 || n > len(p.state) {
+		return 0, false
+	}
+	st := p.state[n-1]
+	if st&stPresent == 0 || p.key[n-1] != keyHash(k) {
+		return st, false
+	}
+	if retryFailed {
+		return st, st&stSucceeded != 0
+	}
+	return st, st&stTerminal != 0
+}
+
+// keyHash is the 64-bit value of a 16-hex-digit key; 0 for anything else.
+func keyHash(k string) uint64 {
+	v, err := strconv.ParseUint(k, 16, 64)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// journal is the open result file. Not safe for concurrent use: one writer
+// goroutine owns it.
+type journal struct {
+	path    string
+	f       *os.File
+	w       *bufio.Writer
+	end     int64 // offset where the next line goes
+	prior   *prior
+	off     []int64    // this run's last line per row, 0 = none (offset 0 is the header)
+	state   []rowState // this run's
+	pending int        // lines written since the last sync
+	buf     bytes.Buffer
+}
+
+// ErrNotResultFile is returned when --out names a file that is not a phonereg
+// result file.
+var ErrNotResultFile = errors.New("not a phonereg result file")
+
+// openJournal opens (or creates, mode 0600) the result file at path for
+// appending and reads what an earlier run left there. With restart, an
+// existing file is renamed to path+".bak" first.
+func openJournal(path string, restart bool) (*journal, error) {
+	if restart {
+		if err := os.Rename(path, path+".bak"); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("result file: keeping the old one as .bak: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("result file: %w", err)
+	}
+	j := &journal{path: path, f: f}
+	if err := j.load(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil { // an older file keeps its mode otherwise; it holds PII
+		f.Close()
+		return nil, fmt.Errorf("result file: %w", err)
+	}
+	j.w = bufio.NewWriterSize(&offsetWriter{f: f, off: &j.end}, 64<<10)
+	return j, nil
+}
+
+// offsetWriter writes at an explicit offset (the journal's end), so that a cut
+// torn tail is overwritten.
+type offsetWriter struct {
+	f   *os.File
+	off *int64
+}
+
+func (o *offsetWriter) Write(p []byte) (int, error) {
+	n, err := o.f.WriteAt(p, *o.off)
+	*o.off += int64(n)
+	return n, err
+}
+
+// load reads an existing result file into j.prior, cutting a torn or damaged
+// tail, or writes the header into an empty one.
+func (j *journal) load() error {
+	fi, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("result file: %w", err)
+	}
+	if fi.Size() == 0 {
+		if _, err := j.f.WriteAt([]byte(headerLine), 0); err != nil {
+			return fmt.Errorf("result file: %w", err)
+		}
+		j.end = int64(len(headerLine))
+		return j.f.Sync()
+	}
+	p := &prior{}
+	br := bufio.NewReaderSize(j.f, 256<<10)
+	header, err := br.ReadString('\n')
+	if err != nil || header != headerLine {
+		if err == io.EOF && headerLine[:len(header)] == header {
+			// A file cut inside its header: nothing was recorded yet.
+			j.end = 0
+			if err := j.f.Truncate(0); err != nil {
+				return fmt.Errorf("result file: %w", err)
+			}
+			return j.load()
+		}
+		return fmt.Errorf("%s: %w (its first line is not %q); choose another --out or use --restart", j.path, ErrNotResultFile, headerLine[:len(headerLine)-1])
+	}
+	off := int64(len(header))
+	var fields []string
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			p.dropped++ // an absurdly long line: damage; cut here
+			break
+		}
+		if err != nil {
+			if len(line) > 0 {
+				p.dropped++ // a torn last line without its newline
+			}
+			break
+		}
+		fields, err = splitLine(line, fields)
+		if err != nil {
+			p.dropped++
+			break
+		}
+		r, ok := decodeResult(fields)
+		if !ok || r.Row > maxRows {
+			p.dropped++
+			break
+		}
+		p.set(r.Row, off, keyHash(r.Key), stateOf(r))
+		p.lines++
+		off += int64(len(line))
+	}
+	if off < fi.Size() {
+		// Cut the damaged tail: everything after the last good line is redone.
+		if err := j.f.Truncate(off); err != nil {
+			return fmt.Errorf("result file: cutting a torn last line: %w", err)
+		}
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("result file: %w", err)
+		}
+	}
+	j.end = off
+	j.prior = p
+	return nil
+}
+
+func (p *prior) set(n int, off int64, key uint64, st rowState) {
+	for len(p.state) < n {
+		p.off = append(p.off, 0)
+		p.key = append(p.key, 0)
+		p.state = append(p.state, 0)
+	}
+	p.off[n-1], p.key[n-1], p.state[n-1] = off, key, st
+}
+
+// splitLine parses one CSV line into fields (reusing fields' storage).
+func splitLine(line []byte, fields []string) ([]string, error) {
+	r := csv.NewReader(bytes.NewReader(line))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	rec, err := r.Read()
+	if err != nil {
+		return fields, err
+	}
+	return append(fields[:0], rec...), nil
+}
+
+// append adds results as journal lines; they are durable only after sync.
+func (j *journal) append(rs []Result) error {
+	j.buf.Reset()
+	for _, r := range rs {
+		start := j.buf.Len()
+		if err := encodeResults(&j.buf, []Result{r}); err != nil {
+			return fmt.Errorf("result file: %w", err)
+		}
+		j.note(r, j.end+int64(j.w.Buffered())+int64(start))
+	}
+	if _, err := j.w.Write(j.buf.Bytes()); err != nil {
+		return fmt.Errorf("result file: %w", err)
+	}
+	j.pending += len(rs)
+	return nil
+}
+
+// note records that row r's last line starts at off.
+func (j *journal) note(r Result, off int64) {
+	for len(j.off) < r.Row {
+		j.off = append(j.off, 0)
+		j.state = append(j.state, 0)
+	}
+	j.off[r.Row-1] = off
+	j.state[r.Row-1] = stateOf(r)
+}
+
+// sync flushes and fsyncs the journal: after it, every appended line is
+// durable.
+func (j *journal) sync() error {
+	if err := j.w.Flush(); err != nil {
+		return fmt.Errorf("result file: %w", err)
+	}
+	if j.pending == 0 {
+		return nil
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("result file: %w", err)
+	}
+	j.pending = 0
+	return nil
+}
+
+// Counts tallies rows of a result file by status.
+type Counts map[Status]int
+
+// compact rewrites the journal to one line per row (this run's last line, or
+// the earlier run's), in row order, and returns the rows by status. It syncs
+// first, and closes the journal.
+func (j *journal) compact() (Counts, error) {
+	defer j.f.Close()
+	if err := j.sync(); err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(j.path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(j.path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("result file: compacting: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return nil, fmt.Errorf("result file: compacting: %w", err)
+	}
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	w.WriteString(headerLine)
+	counts := Counts{}
+	n := len(j.off)
+	if j.prior != nil {
+		n = max(n, len(j.prior.off))
+	}
+	lr := &lineReader{f: j.f}
+	for i := 0; i < n; i++ {
+		var off int64
+		var st rowState
+		if i < len(j.off) && j.off[i] != 0 {
+			off, st = j.off[i], j.state[i]
+		} else if j.prior != nil && i < len(j.prior.off) && j.prior.state[i]&stPresent != 0 {
+			off, st = j.prior.off[i], j.prior.state[i]
+		} else {
+			continue
+		}
+		line, err := lr.at(off)
+		if err != nil {
+			return nil, fmt.Errorf("result file: compacting row %d: %w", i+1, err)
+		}
+		w.Write(line)
+		counts[st.status()]++
+	}
+	if err := w.Flush(); err != nil {
+		return nil, fmt.Errorf("result file: compacting: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("result file: compacting: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("result file: compacting: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), j.path); err != nil {
+		return nil, fmt.Errorf("result file: compacting: %w", err)
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return counts, nil
+}
+
+// close syncs and closes the journal without compacting it.
+func (j *journal) close() error {
+	err := j.sync()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// lineReader reads whole lines at offsets with few system calls: it keeps a
+// window of the file and refills it when a line falls outside.
+type lineReader struct {
+	f     *os.File
+	buf   []byte
+	start int64 // file offset of buf[0]
+}
+
+func (lr *lineReader) at(off int64) ([]byte, error) {
+	if off >= lr.start && off < lr.start+int64(len(lr.buf)) {
+		rest := lr.buf[off-lr.start:]
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			return rest[:i+1], nil
+		}
+	}
+	if lr.buf == nil {
+		lr.buf = make([]byte, 256<<10)
+	}
+	n, err := lr.f.ReadAt(lr.buf[:cap(lr.buf)], off)
+	if n == 0 && err != nil {
+		return nil, err
+	}
+	lr.buf, lr.start = lr.buf[:n], off
+	i := bytes.IndexByte(lr.buf, '\n')
+	if i < 0 {
+		return nil, fmt.Errorf("no end of line within 256 KiB of offset %d", off)
+	}
+	return lr.buf[:i+1], nil
+}

@@ -1,0 +1,37 @@
+package pipeline
+
+import "github.com/phonereg/phonereg/graphclient"
+
+// Row is one data row of the input, normalized.
+type Row struct {
+	// Num is the 1-based number of the data row: the Nth record after the
+	// header that is not blank (blank lines and records whose cells are all
+	// empty are skipped and not numbered).
+	Num int
+	// Line is the input's line number where the record starts (1-based, header
+	// is line 1), for messages.
+	Line int
+	// User is the userId when set, else the userPrincipalName, as given
+	// (trimmed).
+	User string
+	// Phones holds the normalized numbers in Graph's form ("+1 2065550100x123"),
+	// indexed like graphclient.PhoneTypes (mobile, alternateMobile, office); ""
+	// where the row has none.
+	Phones [3]string
+	// Key fingerprints the normalized row (user and phones): resume redoes a
+	// row whose key changed.
+	Key string
+	// Invalid is why the row cannot be run, in words an admin can act on; ""
+	// for a valid row. An invalid row still has Num, Line, User (if any) and Key.
+	Invalid string
+}
+
+// Phone returns the row's normalized number of type t.
+func (r Row) Phone(t graphclient.PhoneType) string {
+	for i, pt := range graphclient.PhoneTypes {
+		if pt == t {
+			return r.Phones[i]
+		}
+	}
+	return ""
+}

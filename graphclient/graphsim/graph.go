@@ -443,7 +443,7 @@ func smsRefusal(k Knobs, code, message string) *apiError {
 	return newAPIError(http.StatusBadRequest, code, message)
 }
 
-func (s *Server) handleDisable(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+func (s *Server) handleDisable(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
 	d := s.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -460,9 +460,6 @@ func (s *Server) handleDisable(r *http.Request, _ []byte, k Knobs) (int, any, *a
 	if u.smsEnabled || u.smsNotUnique {
 		d.unregister(u)
 		info(r).applied = true
-	}
-	if k.Legacy200 {
-		return http.StatusOK, nil, nil
 	}
 	return http.StatusNoContent, nil, nil
 }

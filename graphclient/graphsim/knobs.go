@@ -35,7 +35,8 @@ func (b *bucket) take(now time.Time) (ok bool, wait time.Duration, used float64)
 		b.tokens--
 		return true, 0, (b.burst - b.tokens) / b.burst
 	}
-	wait = time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+	secs := math.Min((1-b.tokens)/b.rate, 24*3600) // a tiny rate must not overflow
+	wait = time.Duration(secs * float64(time.Second))
 	return false, wait, 1
 }
 

@@ -80,13 +80,12 @@ func (s *Server) AddUser(u User) (string, error) {
 	if u.ID == "" {
 		u.ID = uuid.NewString()
 	}
-	if _, ok := d.byID[strings.ToLower(u.ID)]; ok {
-		return "", fmt.Errorf("graphsim: user id %q already exists", u.ID)
+	// Ids and UPNs share one namespace in paths: neither may shadow the other.
+	if d.lookupLocked(u.ID) != nil {
+		return "", fmt.Errorf("graphsim: user id %q already names a user", u.ID)
 	}
-	if u.UserPrincipalName != "" {
-		if _, ok := d.byUPN[strings.ToLower(u.UserPrincipalName)]; ok {
-			return "", fmt.Errorf("graphsim: userPrincipalName %q already exists", u.UserPrincipalName)
-		}
+	if u.UserPrincipalName != "" && d.lookupLocked(u.UserPrincipalName) != nil {
+		return "", fmt.Errorf("graphsim: userPrincipalName %q already names a user", u.UserPrincipalName)
 	}
 	nu := &user{id: u.ID, upn: u.UserPrincipalName, phones: map[string]string{}, smsDisallowed: u.SmsSignInDisallowed, noAutoReg: u.NoAutoRegister}
 	for t, n := range u.Phones {
@@ -111,6 +110,16 @@ func (s *Server) AddUser(u User) (string, error) {
 	return u.ID, nil
 }
 
+// lookupLocked finds a user by id or UPN without creating one. Callers hold
+// d.mu.
+func (d *directory) lookupLocked(key string) *user {
+	k := strings.ToLower(key)
+	if u, ok := d.byID[k]; ok {
+		return u
+	}
+	return d.byUPN[k]
+}
+
 func (d *directory) add(u *user) {
 	d.byID[strings.ToLower(u.id)] = u
 	if u.upn != "" {
@@ -121,11 +130,7 @@ func (d *directory) add(u *user) {
 // find returns the user with id or UPN key, creating it when the directory
 // auto-creates users. Callers hold d.mu.
 func (d *directory) find(key string) (*user, *apiError) {
-	k := strings.ToLower(key)
-	if u, ok := d.byID[k]; ok {
-		return u, nil
-	}
-	if u, ok := d.byUPN[k]; ok {
+	if u := d.lookupLocked(key); u != nil {
 		return u, nil
 	}
 	if d.autoCreate && key != "" {
@@ -223,12 +228,8 @@ func (s *Server) Methods(key string) ([]PhoneMethod, bool) {
 	d := s.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k := strings.ToLower(key)
-	u, ok := d.byID[k]
-	if !ok {
-		u, ok = d.byUPN[k]
-	}
-	if !ok {
+	u := d.lookupLocked(key)
+	if u == nil {
 		return nil, false
 	}
 	return u.methods(), true
@@ -256,14 +257,14 @@ func (s *Server) Users() []UserInfo {
 }
 
 // SetSmsSignInPolicy puts the user in (allowed) or out of the SMS sign-in
-// policy. Taking a user out unregisters its number.
+// policy. Taking a user out unregisters its number. It never auto-creates.
 func (s *Server) SetSmsSignInPolicy(key string, allowed bool) error {
 	d := s.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	u, err := d.find(key)
-	if err != nil {
-		return err
+	u := d.lookupLocked(key)
+	if u == nil {
+		return fmt.Errorf("graphsim: no user %q", key)
 	}
 	u.smsDisallowed = !allowed
 	if !allowed {

@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -17,7 +18,11 @@ var usersColumns = []string{"userPrincipalName", "id", "mobile", "alternateMobil
 // (true|false, default true), matched case-insensitively. Each row needs a
 // userPrincipalName or an id. Errors name the line.
 func ReadUsers(r io.Reader) ([]User, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -29,7 +34,7 @@ func ReadUsers(r io.Reader) ([]User, error) {
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		h = strings.TrimSpace(h)
 		known := false
 		for _, c := range usersColumns {
 			if strings.EqualFold(h, c) {

@@ -3,7 +3,7 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
-		"errors"
+	"errors"
 	"fmt"
 	"io"
 	"os"

@@ -425,9 +425,9 @@ func firstNonEmpty(vs ...string) string {
 // summaryJSON is --summary-json's document.
 type summaryJSON struct {
 	*pipeline.Summary
-	Requests  int64 `json:"requests"`
-	Tries     int64 `json:"tries"`
-	Throttled int64 `json:"throttled"`
+	Requests  int64  `json:"requests"`
+	Tries     int64  `json:"tries"`
+	Throttled int64  `json:"throttled"`
 	Version   string `json:"version"`
 }
 
@@ -441,4 +441,3 @@ func writeSummaryJSON(path string, sum *pipeline.Summary, st graphclient.Stats) 
 	}
 	return nil
 }
-

@@ -32,11 +32,18 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## demo: start the emulator and show how to use it (Ctrl-C to stop)
+## demo: the whole job end to end on the built-in emulator
+DEMO_OUT ?= $(CURDIR)/demo.results.csv
 demo: build
-	@echo "Starting the Graph emulator; in another shell: source sim-state/sim.env"
-	@echo "then e.g. curl a token and a phone method (see README.md). Ctrl-C stops it."
-	./$(BIN) sim --state-dir sim-state --auto-users --users samples/sim-users.csv
+	@echo "== phonereg run --sim: samples/users.csv against the built-in Graph emulator"
+	@rm -f $(DEMO_OUT) $(DEMO_OUT).bak
+	-./$(BIN) run --sim --sim-users samples/sim-users.csv --in samples/users.csv --out $(DEMO_OUT) \
+		--default-region US --rate 5 --log-format console
+	@echo
+	@echo "== the result file ($(DEMO_OUT)):"
+	@column -s, -t < $(DEMO_OUT) 2>/dev/null || cat $(DEMO_OUT)
+	@echo
+	@echo "== run the emulator on its own: ./$(BIN) sim --state-dir sim-state --auto-users (see README.md)"
 
 ## bench: benchmarks with memory figures
 bench:
@@ -47,6 +54,8 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./graphclient/graphsim -run '^$$' -fuzz FuzzPhoneBody -fuzztime $(FUZZTIME)
 	$(GO) test ./graphclient/graphsim -run '^$$' -fuzz FuzzPaths -fuzztime $(FUZZTIME)
+	$(GO) test ./graphclient -run '^$$' -fuzz FuzzRetryAfter -fuzztime $(FUZZTIME)
+	$(GO) test ./graphclient -run '^$$' -fuzz FuzzParseErrorBody -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin sim-state
+	rm -rf bin sim-state demo.results.csv demo.results.csv.bak

@@ -41,8 +41,9 @@ type Config struct {
 	// rate limiter); default 60 s, when Graph gives up on a request.
 	Timeout time.Duration
 	// RetryDelay is the base of the exponential backoff when the server names
-	// no Retry-After; default 800 ms. MaxRetryDelay is the longest wait between
-	// tries, Retry-After included; default 180 s (a longer Retry-After ends the
+	// no Retry-After, for the retries and for the shared throttle gate after a
+	// 429; default 800 ms. MaxRetryDelay is the longest wait between tries,
+	// Retry-After included; default 180 s (a longer Retry-After ends the
 	// retries).
 	RetryDelay    time.Duration
 	MaxRetryDelay time.Duration
@@ -58,6 +59,8 @@ type Config struct {
 type Client struct {
 	base       string // GraphURL + "/" + APIVersion
 	host       string
+	scope      string
+	cred       azcore.TokenCredential
 	pl         runtime.Pipeline
 	gate       *gate
 	percent    atomic.Uint64
@@ -67,7 +70,9 @@ type Client struct {
 	writeRetry policy.RetryOptions
 }
 
-// New returns a Client for cfg.
+// New returns a Client for cfg, or an error when cfg has no credential or an
+// invalid GraphURL or APIVersion. It does no I/O: a bad credential shows on
+// the first request, or earlier with CheckPermissions.
 func New(cfg Config) (*Client, error) {
 	if cfg.Credential == nil {
 		return nil, errors.New("graphclient: a credential is required")
@@ -107,7 +112,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		base: root.String() + "/" + cfg.APIVersion,
 		host: root.Host,
-		gate: &gate{},
+		gate: newGate(cfg.RetryDelay, cfg.MaxRetryDelay),
 	}
 	c.readRetry = policy.RetryOptions{
 		MaxRetries:    int32(cfg.MaxAttempts - 1),
@@ -126,7 +131,12 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	scope := root.String() + "/.default"
+	c.scope, c.cred = scope, cfg.Credential
 	bearer := runtime.NewBearerTokenPolicy(authCredential{cfg.Credential}, []string{scope}, &policy.BearerTokenOptions{
+		// parseRoot lets plain http through for a loopback Graph root only
+		// (a local emulator); azcore refuses to send a token over http unless
+		// told.
+		InsecureAllowCredentialWithHTTP: root.Scheme == "http",
 		AuthorizationHandler: policy.AuthorizationHandler{
 			// A 401 with a challenge: get a fresh token and try once more.
 			OnChallenge: func(req *policy.Request, _ *http.Response, authNZ func(policy.TokenRequestOptions) error) error {
@@ -140,7 +150,7 @@ func New(cfg Config) (*Client, error) {
 		c.gate,
 	}
 	if cfg.Rate > 0 {
-		perRetry = append(perRetry, newRateLimit(cfg.Rate, cfg.Burst))
+		perRetry = append(perRetry, newRateLimit(cfg.Rate, cfg.Burst, c.gate))
 	}
 	perRetry = append(perRetry, hostGuard(c.host), bearer, sendPolicy{timeout: cfg.Timeout}, policy.Policy(countTries{&c.tries}))
 	c.pl = runtime.NewPipeline("graphclient", cfg.Version, runtime.PipelineOptions{PerRetry: perRetry}, &policy.ClientOptions{
@@ -213,7 +223,7 @@ func (c countTries) Do(req *policy.Request) (*http.Response, error) {
 // nonRetriable marks an error azcore's retry policy must not retry.
 type nonRetriable struct{ error }
 
-func (nonRetriable) NonRetriable() {}
+func (nonRetriable) NonRetriable()   {}
 func (e nonRetriable) Unwrap() error { return e.error }
 
 // AuthError is a failure to get a token: a wrong secret, an unknown tenant, a
@@ -225,17 +235,46 @@ type AuthError struct {
 func (e *AuthError) Error() string { return "authentication failed: " + e.Err.Error() }
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// authCredential marks its credential's errors as *AuthError.
+// authCredential marks its credential's errors as *AuthError, and makes the
+// bearer policy stop using a token a little before Graph would refuse it.
 type authCredential struct {
 	cred azcore.TokenCredential
 }
 
 func (a authCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	tk, err := a.cred.GetToken(ctx, o)
-	if err != nil && ctx.Err() == nil {
-		return tk, &AuthError{Err: err}
+	if err != nil {
+		if ctx.Err() == nil {
+			return tk, &AuthError{Err: err}
+		}
+		return tk, err
 	}
-	return tk, err
+	tk.ExpiresOn = usableUntil(tk, time.Now())
+	return tk, nil
+}
+
+// maxExpiryMargin bounds how long before its expiry a token is replaced.
+const maxExpiryMargin = 10 * time.Second
+
+// usableUntil is when the client stops sending tk. azcore's bearer policy
+// tries to refresh from five minutes before ExpiresOn, but only every 30 s,
+// and keeps sending the old token until ExpiresOn; MSAL computes ExpiresOn
+// from expires_in when the answer arrives, up to a second or so after the
+// whole-second exp the token carries. Without a margin a request sent in the
+// token's last moments is refused with a 401 (answered by a challenge and a
+// retry, but a wasted try). So: the earlier of ExpiresOn and the token's exp
+// claim, less a tenth of the remaining lifetime, at most maxExpiryMargin.
+func usableUntil(tk azcore.AccessToken, now time.Time) time.Time {
+	until := tk.ExpiresOn
+	if c, err := parseClaims(tk.Token); err == nil {
+		if exp, ok := c.expiry(); ok && exp.Before(until) {
+			until = exp
+		}
+	}
+	if margin := min(maxExpiryMargin, until.Sub(now)/10); margin > 0 {
+		until = until.Add(-margin)
+	}
+	return until
 }
 
 // Stats are counters of a client's traffic.

@@ -13,9 +13,11 @@
 //
 // Every non-2xx answer becomes a *Error that works with errors.Is and the
 // sentinels ErrNotFound, ErrThrottled, ErrConflict, ErrUnauthorized,
-// ErrForbidden and ErrBadRequest. A transport failure is a *TransportError; on a
-// write it also matches ErrAmbiguous, because the write may have been applied:
-// callers must read the state back before deciding.
+// ErrForbidden, ErrBadRequest and ErrUnavailable. A transport failure is a
+// *TransportError matching ErrTransport; on a write it also matches
+// ErrAmbiguous, because the write may have been applied: such a write is not
+// retried, and callers must read the state back before deciding. A failure to
+// get a token is an *AuthError.
 //
 // Credentials (NewCredential), clouds (LookupCloud, ResolveEndpoints) and the
 // permission preflight (CheckPermissions) live here too. What to do with a row

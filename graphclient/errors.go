@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
-// Sentinels for errors.Is on a *Error.
+// Sentinels for errors.Is. The status ones match a *Error; ErrTransport
+// matches a *TransportError, and ErrAmbiguous one of a write.
 var (
 	ErrBadRequest   = errors.New("graph: bad request")      // 400
 	ErrUnauthorized = errors.New("graph: unauthorized")     // 401
@@ -98,11 +100,14 @@ func (e *Error) Transient() bool {
 // maxErrorBody caps how much of an error body is read.
 const maxErrorBody = 64 << 10
 
+// maxErrorMessage caps the message kept from an error body that is not
+// Graph's error JSON (an HTML page from a proxy, say), in bytes.
+const maxErrorMessage = 300
+
 // newError builds an *Error from a response whose body holds at most
 // maxErrorBody bytes of Graph's error JSON (or anything else).
 func newError(op string, resp *http.Response, body []byte) *Error {
 	e := &Error{
-		Method:          resp.Request.Method,
 		Operation:       op,
 		StatusCode:      resp.StatusCode,
 		RequestID:       resp.Header.Get("request-id"),
@@ -112,8 +117,11 @@ func newError(op string, resp *http.Response, body []byte) *Error {
 		ThrottleInfo:    resp.Header.Get("x-ms-throttle-information"),
 		Diagnostic:      resp.Header.Get("x-ms-ags-diagnostic"),
 	}
-	if e.ClientRequestID == "" && resp.Request != nil {
-		e.ClientRequestID = resp.Request.Header.Get("client-request-id")
+	if resp.Request != nil {
+		e.Method = resp.Request.Method
+		if e.ClientRequestID == "" {
+			e.ClientRequestID = resp.Request.Header.Get("client-request-id")
+		}
 	}
 	parseErrorBody(e, body)
 	return e
@@ -145,8 +153,13 @@ func parseErrorBody(e *Error, body []byte) {
 		return
 	}
 	msg := strings.TrimSpace(string(body))
-	if len(msg) > 300 {
-		msg = msg[:300] + "…"
+	if len(msg) > maxErrorMessage {
+		// Cut at a rune boundary, so that the message stays valid UTF-8.
+		cut := maxErrorMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
 	}
 	e.Message = msg
 }

@@ -9,10 +9,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// defaultThrottleWait is how long the gate holds after a 429 without
-// Retry-After.
-const defaultThrottleWait = 2 * time.Second
-
 // gate is the client's shared throttle gate: when any response is a 429, or a
 // 503 with Retry-After, every goroutine of the client waits until the moment
 // the server named before its next try, not only the one that was refused.
@@ -21,9 +17,29 @@ const defaultThrottleWait = 2 * time.Second
 type gate struct {
 	mu    sync.Mutex
 	until time.Time
+	// base and max shape the hold after a 429 without Retry-After: the
+	// exponential backoff of azcore's retry policy, base·(2^attempt − 1),
+	// at most limit.
+	base, limit time.Duration
 	// throttled counts 429 responses, held the number of times the gate closed.
 	throttled atomic.Int64
 	held      atomic.Int64
+}
+
+// newGate returns an open gate whose hold after a 429 without Retry-After
+// backs off from base up to limit.
+func newGate(base, limit time.Duration) *gate {
+	return &gate{base: base, limit: limit}
+}
+
+// backoff is the hold after a 429 without Retry-After on the attempt-th try
+// (from 1) of an operation.
+func (g *gate) backoff(attempt int) time.Duration {
+	d := g.base
+	for i := 1; i < attempt && d < g.limit; i++ {
+		d = 2*d + g.base
+	}
+	return min(d, g.limit)
 }
 
 // wait blocks until the gate is open or ctx is done, and returns how long it
@@ -81,7 +97,11 @@ func (g *gate) Do(req *policy.Request) (*http.Response, error) {
 		g.throttled.Add(1)
 		d := retryAfter(resp.Header)
 		if d <= 0 {
-			d = defaultThrottleWait
+			attempt := 1
+			if st := statsOf(req); st != nil {
+				attempt = st.attempts
+			}
+			d = g.backoff(attempt)
 		}
 		g.hold(time.Now().Add(d))
 	case http.StatusServiceUnavailable:

@@ -52,8 +52,8 @@ func (fractionalRetryAfter) Do(req *policy.Request) (*http.Response, error) {
 		return resp, err
 	}
 	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" || resp.Header.Get("retry-after-ms") != "" {
-		return resp, nil
+	if v == "" || resp.Header.Get("retry-after-ms") != "" || resp.Header.Get("x-ms-retry-after-ms") != "" {
+		return resp, nil // azcore (and retryAfter) read the millisecond headers first
 	}
 	if _, err := strconv.Atoi(v); err == nil {
 		return resp, nil // azcore reads whole seconds itself

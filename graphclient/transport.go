@@ -18,8 +18,8 @@ const maxBody = 1 << 20
 // following one could take the request somewhere the token must not go.
 var errRedirect = errors.New("graph: refusing to follow a redirect")
 
-// NewHTTPClient returns the HTTP client phonereg uses: HTTP/2, the system's
-// roots (SSL_CERT_FILE is honoured) or rootCAs when set, no redirects.
+// NewHTTPClient returns the HTTP client phonereg uses: HTTP/2, no redirects,
+// and tlsConfig (nil: the system's roots, SSL_CERT_FILE honoured).
 func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if tlsConfig != nil {

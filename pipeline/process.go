@@ -119,58 +119,69 @@ func (p *processor) apply(ctx context.Context, rr *rowRun) error {
 	return p.enableSms(ctx, rr)
 }
 
+// writeRounds bounds how often a step is sent again after its outcome was
+// unknown (a dropped connection, retries exhausted on 429/5xx) and reading the
+// state back showed it had not been applied. The client retries within a
+// round; this covers what it must not retry blindly.
+const writeRounds = 3
+
 // addPhone runs one phone step. ok is false when the row fails at this step.
 func (p *processor) addPhone(ctx context.Context, rr *rowRun, i int, t graphclient.PhoneType, n string) (ok bool, err error) {
-	m, cerr := p.g.CreatePhoneMethod(ctx, rr.row.User, t, n)
-	if cerr == nil {
-		rr.res.Phones[i] = OutcomeAdded
-		rr.methods = nil
-		if t == graphclient.Mobile {
-			rr.mobile = &m
+	for round := 1; ; round++ {
+		m, cerr := p.g.CreatePhoneMethod(ctx, rr.row.User, t, n)
+		if cerr == nil {
+			rr.res.Phones[i] = OutcomeAdded
+			rr.methods = nil
+			if t == graphclient.Mobile {
+				rr.mobile = &m
+			}
+			return true, nil
 		}
-		return true, nil
-	}
-	if err := stop(ctx, cerr); err != nil {
-		return false, err
-	}
-	rr.methods = nil
-	if errors.Is(cerr, graphclient.ErrNotFound) || errors.Is(cerr, graphclient.ErrForbidden) {
-		p.fail(rr, i, string(t), cerr, errors.Is(cerr, graphclient.ErrNotFound))
-		return false, nil
-	}
-	// Refused, failed or unknown: what Graph now holds decides (SPEC §3).
-	ms, lerr := p.list(ctx, rr)
-	if lerr != nil {
-		if err := stop(ctx, lerr); err != nil {
+		if err := stop(ctx, cerr); err != nil {
 			return false, err
 		}
-		p.fail(rr, i, string(t), cerr, graphclient.IsTransient(cerr) || graphclient.IsTransient(lerr))
-		return false, nil
-	}
-	cur, has := graphclient.Find(ms, t)
-	switch {
-	case has && sameNumber(cur.PhoneNumber, n):
-		rr.res.Phones[i] = OutcomeExists
-		if ourWrite(cerr) {
-			rr.res.Phones[i] = OutcomeAdded
-		}
-		if t == graphclient.Mobile {
-			rr.mobile = &cur
-		}
-		return true, nil
-	case has:
-		return p.existing(ctx, rr, i, t, n, cur)
-	case t == graphclient.AlternateMobile:
-		if _, hasMobile := graphclient.Find(ms, graphclient.Mobile); !hasMobile {
-			rr.res.Phones[i] = OutcomeFailed
-			rr.res.Retryable = false
-			rr.res.Error = "alternateMobile: the user has no mobile phone and this row gives none; an alternateMobile needs a mobile (add a mobile column value)"
-			rr.res.RequestID = requestID(cerr)
+		rr.methods = nil
+		if errors.Is(cerr, graphclient.ErrNotFound) || errors.Is(cerr, graphclient.ErrForbidden) {
+			p.fail(rr, i, string(t), cerr, errors.Is(cerr, graphclient.ErrNotFound))
 			return false, nil
 		}
+		// Refused, failed or unknown: what Graph now holds decides (SPEC §3).
+		ms, lerr := p.list(ctx, rr)
+		if lerr != nil {
+			if err := stop(ctx, lerr); err != nil {
+				return false, err
+			}
+			p.fail(rr, i, string(t), cerr, graphclient.IsTransient(cerr) || graphclient.IsTransient(lerr))
+			return false, nil
+		}
+		cur, has := graphclient.Find(ms, t)
+		switch {
+		case has && sameNumber(cur.PhoneNumber, n):
+			rr.res.Phones[i] = OutcomeExists
+			if ourWrite(cerr) {
+				rr.res.Phones[i] = OutcomeAdded
+			}
+			if t == graphclient.Mobile {
+				rr.mobile = &cur
+			}
+			return true, nil
+		case has:
+			return p.existing(ctx, rr, i, t, n, cur)
+		case t == graphclient.AlternateMobile:
+			if _, hasMobile := graphclient.Find(ms, graphclient.Mobile); !hasMobile {
+				rr.res.Phones[i] = OutcomeFailed
+				rr.res.Retryable = false
+				rr.res.Error = "alternateMobile: the user has no mobile phone and this row gives none; an alternateMobile needs a mobile (add a mobile column value)"
+				rr.res.RequestID = requestID(cerr)
+				return false, nil
+			}
+		}
+		if !graphclient.IsTransient(cerr) || round == writeRounds {
+			p.fail(rr, i, string(t), cerr, graphclient.IsTransient(cerr))
+			return false, nil
+		}
+		// Not applied: sending it again cannot write twice.
 	}
-	p.fail(rr, i, string(t), cerr, graphclient.IsTransient(cerr))
-	return false, nil
 }
 
 // ourWrite reports whether a refused or failed create may have been this
@@ -196,9 +207,15 @@ func (p *processor) existing(ctx context.Context, rr *rowRun, i int, t graphclie
 		if id == "" {
 			id = t.MethodID()
 		}
-		uerr := p.g.UpdatePhoneMethod(ctx, rr.row.User, id, n)
-		rr.methods = nil
-		if uerr != nil {
+		for round := 1; ; round++ {
+			uerr := p.g.UpdatePhoneMethod(ctx, rr.row.User, id, n)
+			rr.methods = nil
+			if uerr == nil {
+				if t == graphclient.Mobile {
+					rr.mobile = nil // its SMS sign-in state after the change is unknown
+				}
+				break
+			}
 			if err := stop(ctx, uerr); err != nil {
 				return false, err
 			}
@@ -211,15 +228,16 @@ func (p *processor) existing(ctx context.Context, rr *rowRun, i int, t graphclie
 				return false, nil
 			}
 			now, has := graphclient.Find(ms, t)
-			if !has || !sameNumber(now.PhoneNumber, n) {
+			if has && sameNumber(now.PhoneNumber, n) {
+				if t == graphclient.Mobile {
+					rr.mobile = &now
+				}
+				break
+			}
+			if !has || !graphclient.IsTransient(uerr) || round == writeRounds {
 				p.fail(rr, i, string(t), uerr, graphclient.IsTransient(uerr))
 				return false, nil
 			}
-			if t == graphclient.Mobile {
-				rr.mobile = &now
-			}
-		} else if t == graphclient.Mobile {
-			rr.mobile = nil // its SMS sign-in state after the change is unknown
 		}
 		rr.res.Phones[i] = OutcomeUpdated
 		if rr.res.Previous != "" {
@@ -247,26 +265,35 @@ func (p *processor) enableSms(ctx context.Context, rr *rowRun) error {
 			return nil
 		}
 	}
-	eerr := p.g.EnableSmsSignIn(ctx, rr.row.User)
-	if eerr == nil {
-		rr.res.SmsSignIn = SmsEnabled
-		return nil
-	}
-	if err := stop(ctx, eerr); err != nil {
-		return err
-	}
-	// Why was it refused? The method's state first, then the error's code
-	// (GRAPH.md: Graph does not document how it says why).
-	rr.methods = nil
-	if ms, lerr := p.list(ctx, rr); lerr == nil {
+	var eerr error
+	for round := 1; ; round++ {
+		eerr = p.g.EnableSmsSignIn(ctx, rr.row.User)
+		if eerr == nil {
+			rr.res.SmsSignIn = SmsEnabled
+			return nil
+		}
+		if err := stop(ctx, eerr); err != nil {
+			return err
+		}
+		// Why was it refused? The method's state first, then the error's code
+		// (GRAPH.md: Graph does not document how it says why).
+		rr.methods = nil
+		ms, lerr := p.list(ctx, rr)
+		if lerr != nil {
+			if err := stop(ctx, lerr); err != nil {
+				return err
+			}
+			break
+		}
 		if m, ok := graphclient.Find(ms, graphclient.Mobile); ok {
 			if out, known := smsFromState(m.SmsSignInState); known {
 				p.smsOutcome(rr, out, eerr)
 				return nil
 			}
 		}
-	} else if err := stop(ctx, lerr); err != nil {
-		return err
+		if !graphclient.IsTransient(eerr) || round == writeRounds {
+			break
+		}
 	}
 	var ge *graphclient.Error
 	if errors.As(eerr, &ge) {

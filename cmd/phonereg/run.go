@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -380,7 +381,11 @@ func connect(c connOptions, log *zap.Logger) (*graphclient.Client, func(), error
 	if err != nil {
 		return nil, nil, usagef("%v", err)
 	}
-	tr := graphclient.NewHTTPClient(nil)
+	var tlsCfg *tls.Config
+	if testRootCAs != nil {
+		tlsCfg = &tls.Config{RootCAs: testRootCAs}
+	}
+	tr := graphclient.NewHTTPClient(tlsCfg)
 	cred, err := graphclient.NewCredential(graphclient.CredentialOptions{
 		Mode: c.auth, Cloud: cloud, TenantID: c.tenant, ClientID: c.clientID,
 		ClientSecretFile: c.secretFile, CertificatePath: c.certificate, Transport: tr,
@@ -395,6 +400,10 @@ func connect(c connOptions, log *zap.Logger) (*graphclient.Client, func(), error
 	}
 	return client, func() {}, nil
 }
+
+// testRootCAs, when set by a test, replaces the system roots for Graph and the
+// token service (in production SSL_CERT_FILE does that).
+var testRootCAs *x509.CertPool
 
 // startSim starts the emulator for --sim, seeded from usersFile.
 func startSim(usersFile string) (*graphsim.Server, error) {

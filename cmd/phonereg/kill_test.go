@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/phonereg/phonereg/graphclient/graphsim"
+)
+
+// buildBinary builds phonereg into a temporary folder.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "phonereg")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// readSimEnv waits for sim.env and returns its variables.
+func readSimEnv(t *testing.T, path string) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := os.ReadFile(path)
+		if err == nil && strings.Count(string(b), "\n") >= 6 {
+			env := map[string]string{}
+			sc := bufio.NewScanner(strings.NewReader(string(b)))
+			for sc.Scan() {
+				k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
+				if ok {
+					env[k] = strings.Trim(v, "'")
+				}
+			}
+			return env
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sim.env did not appear: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestKillAndResume kills the real binary with SIGKILL at random moments while
+// it runs against a separate `phonereg sim` process with ambiguous writes and
+// 503s, then resumes it to completion: every user ends in the intended state,
+// the result file has one line per row, and no phone was created twice.
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	stateDir := filepath.Join(dir, "sim")
+	sim := exec.Command(bin, "sim", "--state-dir", stateDir, "--auto-users",
+		"--latency", "1ms", "--latency-jitter", "2ms", "--fault-ambiguous", "0.03", "--fault-503", "0.03", "--seed", "11")
+	var simErr strings.Builder
+	sim.Stderr = &simErr
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		sim.Process.Signal(syscall.SIGTERM)
+		sim.Wait()
+	}()
+	senv := readSimEnv(t, filepath.Join(stateDir, "sim.env"))
+	env := os.Environ()
+	for k, v := range senv {
+		env = append(env, k+"="+v)
+	}
+
+	const users = 300
+	var in strings.Builder
+	in.WriteString("userPrincipalName,mobile,office\n")
+	for i := range users {
+		fmt.Fprintf(&in, "k%d@contoso.com,+1 206 55%05d,+1 425 55%05d\n", i, i, i)
+	}
+	input := writeFile(t, dir, "in.csv", in.String())
+	out := filepath.Join(dir, "in.results.csv")
+	args := []string{"run", "--auth", "secret", "--in", input, "--out", out, "--workers", "8", "--rate", "300", "--progress", "none", "--log-format", "json"}
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	for k := range 5 {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(150+rng.IntN(500)) * time.Millisecond)
+		cmd.Process.Kill()
+		err := cmd.Wait()
+		b, _ := os.ReadFile(out)
+		t.Logf("kill %d (%v): the result file has %d lines", k+1, err, strings.Count(string(b), "\n"))
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("final run: %v\n%s\nsim:\n%s", err, stderr.String(), simErr.String())
+	}
+
+	// The result file: one line per row, in order, all succeeded.
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != users+1 {
+		t.Fatalf("got %d result lines; want %d", len(recs)-1, users)
+	}
+	for i, rec := range recs[1:] {
+		if rec[0] != fmt.Sprint(i+1) || rec[2] != "succeeded" {
+			t.Fatalf("line %d: got %q; want row %d succeeded", i+2, rec, i+1)
+		}
+	}
+
+	// The emulator's state, through its control endpoints.
+	pool := x509.NewCertPool()
+	ca, err := os.ReadFile(senv["SSL_CERT_FILE"])
+	if err != nil || !pool.AppendCertsFromPEM(ca) {
+		t.Fatalf("ca.pem: %v", err)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	get := func(path string, v any) {
+		req, _ := http.NewRequest("GET", senv["PHONEREG_GRAPH_URL"]+path, nil)
+		req.Header.Set(graphsim.AdminHeader, senv["AZURE_CLIENT_SECRET"])
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var us []graphsim.UserInfo
+	get("/_sim/users", &us)
+	if len(us) != users {
+		t.Fatalf("got %d users in the emulator; want %d", len(us), users)
+	}
+	for _, u := range us {
+		var i int
+		if _, err := fmt.Sscanf(u.UserPrincipalName, "k%d@contoso.com", &i); err != nil {
+			t.Fatalf("unexpected user %q", u.UserPrincipalName)
+		}
+		m := u.Methods
+		if len(m) != 2 || m[0].PhoneNumber != fmt.Sprintf("+1 20655%05d", i) || m[0].SmsSignInState != graphsim.StateReady ||
+			m[1].PhoneNumber != fmt.Sprintf("+1 42555%05d", i) {
+			t.Errorf("%s: got %+v", u.UserPrincipalName, m)
+		}
+	}
+	var reqs []graphsim.Request
+	get("/_sim/requests", &reqs)
+	applied := map[string]int{}
+	for _, r := range reqs {
+		if r.Route == graphsim.RouteCreate && r.Applied {
+			applied[strings.ToLower(r.Path)]++
+		}
+	}
+	for p, n := range applied {
+		if n != 2 {
+			t.Errorf("%s: %d creates applied; want 2 (mobile and office, once each)", p, n)
+		}
+	}
+}

@@ -1,0 +1,857 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// InputOptions says how ReadRows reads an input file.
+type InputOptions struct {
+	// Delimiter separates cells; 0 detects it from the header line (the
+	// most frequent of ',', ';' and tab outside quotes; ',' when none).
+	Delimiter rune
+	// Maps are --map values as given on the command line: "FIELD=COLUMN"
+	// reads FIELD from another column; "FIELD=text {Column} text" joins
+	// columns, where an empty placeholder drops the literal text right
+	// before it and a field whose placeholders are all empty is empty.
+	// FIELD and COLUMN are matched like header names.
+	Maps []string
+	// Phone says how numbers without a country code are read.
+	Phone PhoneOptions
+}
+
+// Header describes the input's header row.
+type Header struct {
+	// Columns are the header's cells as written (trimmed).
+	Columns []string
+	// Ignored are the named columns no field reads; the caller warns once.
+	Ignored []string
+	// Delimiter is the delimiter used, given or detected.
+	Delimiter rune
+}
+
+// InputError means the input cannot be read at all: no header, no user or
+// phone column, a bad --map or --delimiter, an unknown default region, text
+// that is not UTF-8, an I/O error. Callers exit with code 2. Problems of a
+// single row are not errors: the row comes back with Row.Invalid set.
+type InputError struct {
+	Line int    // 1-based line of the input the problem is on; 0 if none
+	Msg  string // what is wrong, in words an admin can act on
+	Err  error  // the underlying error, if any
+}
+
+func (e *InputError) Error() string {
+	var b strings.Builder
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// The fields of a row, in the order of Row.Phones after the two user fields.
+const (
+	fieldUPN = iota
+	fieldUserID
+	fieldMobile
+	fieldAlternateMobile
+	fieldOffice
+	numInputFields
+)
+
+var inputFieldNames = [numInputFields]string{"userPrincipalName", "userId", "mobile", "alternateMobile", "office"}
+
+const (
+	// maxInputRecordBytes bounds one CSV record. A quote that is never closed
+	// would otherwise make the rest of the file one field, held in memory.
+	maxInputRecordBytes = 1 << 20
+	// inputBatchRows is how many rows travel together between the goroutines.
+	inputBatchRows = 256
+	// inputBufferSize is the input's read buffer; the header line must fit
+	// for delimiter detection (a longer one is read with the default).
+	inputBufferSize = 64 << 10
+)
+
+// ReadRows streams the CSV input r and calls fn for every data row that is
+// not blank, in input order, from the calling goroutine. It returns the
+// header and, when reading stops early, why: the error of fn, ctx's error,
+// or an *InputError when the input cannot be read at all (see InputError).
+// A row with a problem (no user, no phone, a number that is not valid) is
+// not an error: it comes with Row.Invalid set.
+//
+// ReadRows never holds more than a few hundred rows in memory. Numbers are
+// normalized on up to GOMAXPROCS goroutines while the next rows are read.
+// When it returns early, its goroutines end on their own; one that is
+// blocked in r.Read at that moment ends when that Read returns (close r to
+// hurry it).
+func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) error) (Header, error) {
+	in, err := openInput(r, o)
+	if err != nil {
+		return in.header, err
+	}
+	if err := ctx.Err(); err != nil {
+		return in.header, err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := min(max(runtime.GOMAXPROCS(0), 1), 8)
+	// tokens bounds the batches between the reader and fn, however slow
+	// fn or one worker is.
+	tokens := make(chan struct{}, 2*workers+2)
+	work := make(chan *inputBatch, workers)
+	done := make(chan *inputBatch, workers)
+
+	go in.produce(ctx, tokens, work)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				b.rows = make([]Row, len(b.raw))
+				for i := range b.raw {
+					b.rows[i] = in.row(&b.raw[i])
+				}
+				b.raw = nil
+				select {
+				case done <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+
+	pending := map[int]*inputBatch{}
+	next := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return in.header, ctx.Err()
+		case b, ok := <-done:
+			if !ok {
+				// Every batch the reader sent was delivered: the reader
+				// ends with a batch marked last, in order.
+				return in.header, ctx.Err()
+			}
+			pending[b.seq] = b
+			for b := pending[next]; b != nil; b = pending[next] {
+				delete(pending, next)
+				next++
+				for i := range b.rows {
+					select {
+					case <-ctx.Done():
+						return in.header, ctx.Err()
+					default:
+					}
+					if err := fn(b.rows[i]); err != nil {
+						return in.header, err
+					}
+				}
+				if b.last {
+					return in.header, b.err
+				}
+				<-tokens
+			}
+		}
+	}
+}
+
+// inputBatch is a run of consecutive rows; seq orders batches.
+type inputBatch struct {
+	seq  int
+	raw  []rawInputRow
+	rows []Row
+	last bool  // no batch follows
+	err  error // why reading stopped, for the last batch; nil at EOF
+}
+
+// rawInputRow is a data row's cells for the fields, before normalization.
+type rawInputRow struct {
+	num, line int
+	cells     [numInputFields]string
+	problem   string // a CSV syntax problem of the record
+}
+
+// input is an opened input: the header read and the fields located.
+type inputReader struct {
+	header  Header
+	csv     *csv.Reader
+	buf     *bufio.Reader
+	guard   *recordSizeGuard
+	bomLen  int64
+	sources [numInputFields]*fieldSource
+	phone   PhoneOptions
+	keyTag  string // what, besides the cells, an invalid row's key depends on
+}
+
+// fieldSource is where a field's value comes from: one column, or a template.
+type fieldSource struct {
+	col   int               // the column, or -1 for a template
+	parts []mapTemplatePart // the template: literal text, then a column
+	spec  string            // as given, for messages
+}
+
+// mapTemplatePart is literal text followed by a placeholder's column; the last
+// part of a template may have col -1: trailing text.
+type mapTemplatePart struct {
+	lit string
+	col int
+}
+
+// value is the source's trimmed value in record rec.
+func (s *fieldSource) value(rec []string) string {
+	if s.col >= 0 {
+		return inputCell(rec, s.col)
+	}
+	var b strings.Builder
+	some := false
+	for _, p := range s.parts {
+		if p.col < 0 {
+			if some {
+				b.WriteString(p.lit)
+			}
+			continue
+		}
+		v := inputCell(rec, p.col)
+		if v == "" {
+			continue
+		}
+		b.WriteString(p.lit)
+		b.WriteString(v)
+		some = true
+	}
+	if !some {
+		return ""
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func inputCell(rec []string, i int) string {
+	if i < len(rec) {
+		return strings.TrimSpace(rec[i])
+	}
+	return ""
+}
+
+// openInput checks the options, reads the header and locates the fields.
+func openInput(r io.Reader, o InputOptions) (*inputReader, error) {
+	in := &inputReader{}
+	region, err := canonicalPhoneRegion(o.Phone.DefaultRegion)
+	if err != nil {
+		return in, &InputError{Msg: "--default-region: " + err.Error()}
+	}
+	in.phone = PhoneOptions{DefaultRegion: region}
+	in.keyTag = region
+	if o.Delimiter != 0 && !validInputDelimiter(o.Delimiter) {
+		return in, &InputError{Msg: fmt.Sprintf("--delimiter %q cannot separate cells", o.Delimiter)}
+	}
+	maps, err := parseMapSpecs(o.Maps)
+	if err != nil {
+		return in, err
+	}
+	in.keyTag += "\x00" + strings.Join(o.Maps, "\x00")
+
+	in.guard = &recordSizeGuard{r: r}
+	in.buf = bufio.NewReaderSize(in.guard, inputBufferSize)
+	if err := in.skipBOM(); err != nil {
+		return in, err
+	}
+	delim := o.Delimiter
+	if delim == 0 {
+		if delim, err = detectInputDelimiter(in.buf); err != nil {
+			return in, &InputError{Line: 1, Msg: "cannot read the input", Err: err}
+		}
+	}
+	in.header.Delimiter = delim
+	in.csv = csv.NewReader(in.buf)
+	in.csv.Comma = delim
+	in.csv.LazyQuotes = true
+	in.csv.FieldsPerRecord = -1
+	in.csv.ReuseRecord = true
+
+	rec, err := in.csv.Read()
+	switch {
+	case err == io.EOF:
+		return in, &InputError{Msg: "the input is empty: a header row naming the columns is required"}
+	case err != nil:
+		return in, in.readError(err, 0)
+	}
+	in.recordRead()
+	line, _ := in.csv.FieldPos(0)
+	for i, c := range rec {
+		if !utf8.ValidString(c) {
+			return in, &InputError{Line: line, Msg: fmt.Sprintf("header column %d is not valid UTF-8: save the file as UTF-8 (in Excel: CSV UTF-8)", i+1)}
+		}
+		in.header.Columns = append(in.header.Columns, strings.TrimSpace(c))
+	}
+	if err := in.locate(maps, line); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+func validInputDelimiter(r rune) bool {
+	return r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
+// skipBOM drops a UTF-8 byte order mark and refuses UTF-16 text.
+func (in *inputReader) skipBOM() error {
+	b, err := in.buf.Peek(3)
+	if err != nil && err != io.EOF {
+		return &InputError{Msg: "cannot read the input", Err: err}
+	}
+	switch {
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		in.bomLen = 3
+		_, _ = in.buf.Discard(3)
+	case len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF):
+		return &InputError{Line: 1, Msg: "the input is UTF-16 text: save it as UTF-8 (in Excel: CSV UTF-8)"}
+	}
+	return nil
+}
+
+// detectInputDelimiter counts ',', ';' and tabs outside quotes in the first
+// non-empty line, without consuming it. It reads no further than that line
+// needs, so that a pipe or terminal is not waited on for more.
+func detectInputDelimiter(br *bufio.Reader) (rune, error) {
+	var line []byte
+	for n := 1; ; n++ {
+		n = min(max(n, br.Buffered()), br.Size())
+		b, err := br.Peek(n)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return 0, err
+		}
+		b = skipLeadingNewlines(b)
+		if i := headerLineEnd(b); i >= 0 {
+			line = b[:i]
+			break
+		}
+		if err != nil || n >= br.Size() {
+			line = b
+			break
+		}
+	}
+	var commas, semicolons, tabs int
+	quoted := false
+	for _, c := range line {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == ',':
+			commas++
+		case c == ';':
+			semicolons++
+		case c == '\t':
+			tabs++
+		}
+	}
+	switch {
+	case semicolons > commas && semicolons >= tabs:
+		return ';', nil
+	case tabs > commas && tabs > semicolons:
+		return '\t', nil
+	}
+	return ',', nil
+}
+
+func skipLeadingNewlines(b []byte) []byte {
+	for len(b) > 0 && (b[0] == '\n' || b[0] == '\r') {
+		b = b[1:]
+	}
+	return b
+}
+
+// headerLineEnd is the index of the first newline outside quotes, or -1.
+func headerLineEnd(b []byte) int {
+	quoted := false
+	for i, c := range b {
+		switch c {
+		case '"':
+			quoted = !quoted
+		case '\n':
+			if !quoted {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// mapSpec is a parsed --map.
+type mapSpec struct {
+	field int
+	spec  string   // the value as given
+	names []string // the columns: one, or the placeholders
+	lits  []string // template: the literal text before each placeholder, then the trailing text
+	tmpl  bool
+}
+
+func parseMapSpecs(specs []string) ([numInputFields]*mapSpec, error) {
+	var maps [numInputFields]*mapSpec
+	for _, spec := range specs {
+		name, value, ok := strings.Cut(spec, "=")
+		if !ok {
+			return maps, &InputError{Msg: fmt.Sprintf("--map %q: want FIELD=COLUMN", spec)}
+		}
+		f := fieldByColumnName(name)
+		if f < 0 {
+			return maps, &InputError{Msg: fmt.Sprintf("--map %q: unknown field %q (want userPrincipalName, userId, mobile, alternateMobile or office)", spec, strings.TrimSpace(name))}
+		}
+		if maps[f] != nil {
+			return maps, &InputError{Msg: fmt.Sprintf("--map %q: %s is already mapped by --map %q", spec, inputFieldNames[f], maps[f].spec)}
+		}
+		m := &mapSpec{field: f, spec: spec}
+		value = strings.TrimSpace(value)
+		if value == "" {
+			return maps, &InputError{Msg: fmt.Sprintf("--map %q: no column after =", spec)}
+		}
+		if !strings.ContainsAny(value, "{}") {
+			m.names = []string{value}
+		} else if err := m.parseTemplate(value); err != nil {
+			return maps, &InputError{Msg: fmt.Sprintf("--map %q: %s", spec, err)}
+		}
+		maps[f] = m
+	}
+	return maps, nil
+}
+
+func (m *mapSpec) parseTemplate(v string) error {
+	m.tmpl = true
+	var lit strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '}':
+			return errors.New("'}' without '{'")
+		case '{':
+			end := strings.IndexByte(v[i+1:], '}')
+			if end < 0 {
+				return errors.New("'{' without '}'")
+			}
+			name := strings.TrimSpace(v[i+1 : i+1+end])
+			if name == "" || strings.ContainsRune(name, '{') {
+				return fmt.Errorf("bad placeholder {%s}", v[i+1:i+1+end])
+			}
+			m.lits = append(m.lits, lit.String())
+			m.names = append(m.names, name)
+			lit.Reset()
+			i += end + 1
+		default:
+			lit.WriteByte(v[i])
+		}
+	}
+	m.lits = append(m.lits, lit.String())
+	return nil
+}
+
+// foldColumnName folds a column or field name for matching: case-insensitive,
+// ignoring spaces, '_' and '-'.
+func foldColumnName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '_' || r == '-' {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
+var foldedFieldNames = func() map[string]int {
+	m := map[string]int{}
+	for i, n := range inputFieldNames {
+		m[foldColumnName(n)] = i
+	}
+	return m
+}()
+
+func fieldByColumnName(s string) int {
+	if f, ok := foldedFieldNames[foldColumnName(s)]; ok {
+		return f
+	}
+	return -1
+}
+
+// locate finds each field's source in the header.
+func (in *inputReader) locate(maps [numInputFields]*mapSpec, line int) error {
+	cols := in.header.Columns
+	byName := map[string][]int{}
+	for i, c := range cols {
+		if n := foldColumnName(c); n != "" {
+			byName[n] = append(byName[n], i)
+		}
+	}
+	used := make([]bool, len(cols))
+	column := func(name string, what string) (int, error) {
+		idx := byName[foldColumnName(name)]
+		switch len(idx) {
+		case 0:
+			return 0, &InputError{Line: line, Msg: fmt.Sprintf("%s: no column %q in the header (it has: %s)", what, name, quoteColumns(cols))}
+		case 1:
+			used[idx[0]] = true
+			return idx[0], nil
+		}
+		return 0, &InputError{Line: line, Msg: fmt.Sprintf("%s: the header has %d columns named like %q (columns %s)", what, len(idx), name, joinColumnNumbers(idx))}
+	}
+	for f := range numInputFields {
+		m := maps[f]
+		if m == nil {
+			if idx := byName[foldColumnName(inputFieldNames[f])]; len(idx) > 0 {
+				c, err := column(inputFieldNames[f], inputFieldNames[f])
+				if err != nil {
+					return err
+				}
+				in.sources[f] = &fieldSource{col: c, spec: cols[c]}
+			}
+			continue
+		}
+		what := fmt.Sprintf("--map %q", m.spec)
+		s := &fieldSource{col: -1, spec: m.spec}
+		for i, name := range m.names {
+			c, err := column(name, what)
+			if err != nil {
+				return err
+			}
+			if !m.tmpl {
+				s.col = c
+				break
+			}
+			s.parts = append(s.parts, mapTemplatePart{lit: m.lits[i], col: c})
+		}
+		if m.tmpl {
+			s.parts = append(s.parts, mapTemplatePart{lit: m.lits[len(m.lits)-1], col: -1})
+		}
+		in.sources[f] = s
+	}
+	for i, c := range cols {
+		if !used[i] && c != "" {
+			in.header.Ignored = append(in.header.Ignored, c)
+		}
+	}
+	delim := ""
+	if in.header.Delimiter != ',' {
+		delim = fmt.Sprintf(", reading cells separated by %q", in.header.Delimiter)
+	}
+	if in.sources[fieldUPN] == nil && in.sources[fieldUserID] == nil {
+		return &InputError{Line: line, Msg: fmt.Sprintf("no user column: the header needs userPrincipalName or userId (it has: %s%s); or use --map userPrincipalName=COLUMN", quoteColumns(cols), delim)}
+	}
+	if in.sources[fieldMobile] == nil && in.sources[fieldAlternateMobile] == nil && in.sources[fieldOffice] == nil {
+		return &InputError{Line: line, Msg: fmt.Sprintf("no phone column: the header needs mobile, alternateMobile or office (it has: %s%s); or use --map mobile=COLUMN", quoteColumns(cols), delim)}
+	}
+	return nil
+}
+
+func quoteColumns(cols []string) string {
+	const maxListed = 12
+	var quoted []string
+	for _, c := range cols {
+		if len(quoted) == maxListed {
+			quoted = append(quoted, "…")
+			break
+		}
+		quoted = append(quoted, strconv.Quote(c))
+	}
+	if len(quoted) == 0 {
+		return "no columns"
+	}
+	return strings.Join(quoted, ", ")
+}
+
+func joinColumnNumbers(idx []int) string {
+	s := make([]string, len(idx))
+	for i, v := range idx {
+		s[i] = strconv.Itoa(v + 1)
+	}
+	return strings.Join(s, " and ")
+}
+
+// recordSizeGuard fails reading once a record grows past maxInputRecordBytes.
+type recordSizeGuard struct {
+	r      io.Reader
+	n      int64 // bytes read so far
+	recEnd int64 // where the last complete record ended
+}
+
+var errInputRecordTooLong = errors.New("record too long")
+
+func (g *recordSizeGuard) Read(p []byte) (int, error) {
+	if g.n-g.recEnd > maxInputRecordBytes {
+		return 0, errInputRecordTooLong
+	}
+	n, err := g.r.Read(p)
+	g.n += int64(n)
+	return n, err
+}
+
+// recordRead tells the guard a record ended.
+func (in *inputReader) recordRead() {
+	in.guard.recEnd = in.bomLen + in.csv.InputOffset()
+}
+
+// readError is the *InputError for an error of csv.Reader.Read; after is
+// the line the last record started on.
+func (in *inputReader) readError(err error, after int) error {
+	if errors.Is(err, errInputRecordTooLong) {
+		return &InputError{Line: after + 1, Msg: fmt.Sprintf("a record starting here or after is longer than %d MiB: is a quote (\") never closed?", maxInputRecordBytes>>20)}
+	}
+	return &InputError{Line: after + 1, Msg: "cannot read the input", Err: err}
+}
+
+// produce reads the data rows and sends them in batches on work, taking a
+// token per batch; it closes work when done. The last batch it sends is
+// marked last and says why reading ended.
+func (in *inputReader) produce(ctx context.Context, tokens chan<- struct{}, work chan<- *inputBatch) {
+	defer close(work)
+	seq, num, lastLine := 0, 0, 1
+	b := &inputBatch{raw: make([]rawInputRow, 0, inputBatchRows)}
+	send := func(last bool, err error) bool {
+		b.seq, b.last, b.err = seq, last, err
+		seq++
+		select {
+		case tokens <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b = &inputBatch{raw: make([]rawInputRow, 0, inputBatchRows)}
+		return true
+	}
+	for {
+		rec, err := in.csv.Read()
+		problem := ""
+		if err != nil {
+			if err == io.EOF {
+				send(true, nil)
+				return
+			}
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) || !isCSVSyntaxErr(pe.Err) {
+				send(true, in.readError(err, lastLine))
+				return
+			}
+			problem = fmt.Sprintf("line %d: malformed CSV: %s", pe.Line, pe.Err)
+			lastLine = pe.StartLine
+		} else {
+			lastLine, _ = in.csv.FieldPos(0)
+		}
+		in.recordRead()
+		if problem == "" && blankRecord(rec) {
+			continue
+		}
+		num++
+		rr := rawInputRow{num: num, line: lastLine, problem: problem}
+		big := recordBytes(rec) > 1024
+		for f, s := range in.sources {
+			if s == nil {
+				continue
+			}
+			v := s.value(rec)
+			if big {
+				// Do not pin a large record's memory for a short cell.
+				v = strings.Clone(v)
+			}
+			rr.cells[f] = v
+		}
+		b.raw = append(b.raw, rr)
+		// Send a full batch, or what we have when the next read may block.
+		if len(b.raw) == inputBatchRows || in.buf.Buffered() == 0 {
+			if !send(false, nil) {
+				return
+			}
+		}
+	}
+}
+
+func isCSVSyntaxErr(err error) bool {
+	return err == csv.ErrQuote || err == csv.ErrBareQuote || err == csv.ErrFieldCount
+}
+
+// blankRecord reports a record whose cells are all empty or spaces.
+func blankRecord(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func recordBytes(rec []string) int {
+	n := 0
+	for _, c := range rec {
+		n += len(c)
+	}
+	return n
+}
+
+// row normalizes a raw row. Safe for concurrent use.
+func (in *inputReader) row(rr *rawInputRow) Row {
+	row := Row{Num: rr.num, Line: rr.line}
+	var problems []string
+	if rr.problem != "" {
+		problems = append(problems, rr.problem)
+	}
+	for _, f := range []int{fieldUPN, fieldUserID} {
+		if p := userTextProblem(rr.cells[f]); p != "" {
+			problems = append(problems, inputFieldNames[f]+": "+p)
+		}
+	}
+	row.User = rr.cells[fieldUserID]
+	if row.User == "" {
+		row.User = rr.cells[fieldUPN]
+	}
+	row.User = strings.ToValidUTF8(row.User, "\uFFFD")
+	if row.User == "" {
+		problems = append(problems, "no user: "+in.userColumns()+" empty")
+	}
+	phones := 0
+	for i := range row.Phones {
+		f := fieldMobile + i
+		v := rr.cells[f]
+		if v == "" {
+			continue
+		}
+		phones++
+		p, err := NormalizePhone(v, in.phone)
+		if err != nil {
+			problems = append(problems, inputFieldNames[f]+": "+err.Error())
+			continue
+		}
+		row.Phones[i] = p
+	}
+	if phones == 0 {
+		problems = append(problems, "no phone: "+in.phoneColumns()+" empty")
+	}
+	if len(problems) > 0 {
+		row.Invalid = strings.Join(problems, "; ")
+		row.Key = invalidRowKey(in.keyTag, &rr.cells)
+		return row
+	}
+	row.Key = validRowKey(row.User, &row.Phones)
+	return row
+}
+
+// userTextProblem says what is wrong with a user cell's text, if anything.
+func userTextProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8: save the file as UTF-8 (in Excel: CSV UTF-8)"
+	}
+	for _, r := range s {
+		if r == '\n' || r == '\r' {
+			return "contains a line break: is a quote (\") not closed?"
+		}
+		if r == '"' {
+			return "contains a quote (\"): check the quoting on this line"
+		}
+		if unicode.IsControl(r) {
+			return "contains a control character"
+		}
+	}
+	return ""
+}
+
+func (in *inputReader) userColumns() string {
+	return in.listFields(fieldUPN, fieldUserID, "is", "are")
+}
+
+func (in *inputReader) phoneColumns() string {
+	return in.listFields(fieldMobile, fieldOffice, "is", "are")
+}
+
+// listFields names the fields from..to the input has, like "mobile and
+// office are".
+func (in *inputReader) listFields(from, to int, one, many string) string {
+	var names []string
+	for f := from; f <= to; f++ {
+		if in.sources[f] != nil {
+			names = append(names, inputFieldNames[f])
+		}
+	}
+	switch len(names) {
+	case 1:
+		return names[0] + " " + one
+	case 2:
+		return names[0] + " and " + names[1] + " " + many
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " " + many
+}
+
+// Keys are FNV-1a 64 over length-prefixed fields, so that no two different
+// rows share an encoding.
+const (
+	keyFNVOffset = 14695981039346656037
+	keyFNVPrime  = 1099511628211
+)
+
+func keyHashString(h uint64, s string) uint64 {
+	n := uint64(len(s))
+	for {
+		h ^= n & 0x7f
+		h *= keyFNVPrime
+		n >>= 7
+		if n == 0 {
+			break
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= keyFNVPrime
+	}
+	return h
+}
+
+func keyHex(h uint64) string {
+	const hexDigits = "0123456789abcdef"
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = hexDigits[h&0xf]
+		h >>= 4
+	}
+	return string(b[:])
+}
+
+// validRowKey fingerprints a valid row: the user and the normalized phones.
+func validRowKey(user string, phones *[3]string) string {
+	h := keyHashString(keyFNVOffset, "row")
+	h = keyHashString(h, user)
+	for _, p := range phones {
+		h = keyHashString(h, p)
+	}
+	return keyHex(h)
+}
+
+// invalidRowKey fingerprints an invalid row: its cells as read and what their
+// reading depends on (the default region, the --map values), so that a row
+// fixed in the file or by a flag is redone on resume.
+func invalidRowKey(tag string, cells *[numInputFields]string) string {
+	h := keyHashString(keyFNVOffset, "invalid")
+	h = keyHashString(h, tag)
+	for _, c := range cells {
+		h = keyHashString(h, c)
+	}
+	return keyHex(h)
+}

@@ -1,0 +1,232 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// benchPhones is a pool of phone numbers written the ways people write
+// them: mobile and fixed-line numbers of US, GB, DE, FR, IN, BR, JP and AU
+// with varied digits, in international, E.164, 00, national (US, read with
+// --default-region US) and Graph forms, some with extensions. About one
+// in ten is not a valid number (varying digits breaks some).
+var benchPhones = sync.OnceValue(func() []string {
+	rng := rand.New(rand.NewSource(42))
+	var out []string
+	regions := []string{"US", "US", "US", "GB", "DE", "FR", "IN", "BR", "JP", "AU"}
+	for len(out) < 4000 {
+		region := regions[rng.Intn(len(regions))]
+		typ := phonenumbers.MOBILE
+		if rng.Intn(3) == 0 {
+			typ = phonenumbers.FIXED_LINE
+		}
+		ex := phonenumbers.GetExampleNumberForType(region, typ)
+		if ex == nil {
+			continue
+		}
+		nsn := []byte(phonenumbers.GetNationalSignificantNumber(ex))
+		for i := len(nsn) - 3; i < len(nsn); i++ {
+			nsn[i] = byte('0' + rng.Intn(10))
+		}
+		pn, err := phonenumbers.Parse("+"+strconv.Itoa(int(ex.GetCountryCode()))+string(nsn), "")
+		if err != nil {
+			continue
+		}
+		var s string
+		switch k := rng.Intn(10); {
+		case k < 4:
+			s = phonenumbers.Format(pn, phonenumbers.INTERNATIONAL)
+		case k < 6:
+			s = phonenumbers.Format(pn, phonenumbers.E164)
+		case k < 7:
+			s = "00" + phonenumbers.Format(pn, phonenumbers.E164)[1:]
+		case k < 9 && region == "US":
+			s = phonenumbers.Format(pn, phonenumbers.NATIONAL)
+		default:
+			s = graphPhoneForm(pn.GetCountryCode(), phonenumbers.GetNationalSignificantNumber(pn), "")
+		}
+		if rng.Intn(10) == 0 {
+			s += " x" + strconv.Itoa(100+rng.Intn(900))
+		}
+		out = append(out, s)
+	}
+	return out
+})
+
+var benchOptions = InputOptions{Phone: PhoneOptions{DefaultRegion: "US"}}
+
+// appendBenchRow appends data row i: a user and one or two numbers (every
+// third row has an office number too), plus two columns phonereg ignores.
+func appendBenchRow(b []byte, i int, phones []string) []byte {
+	b = append(b, "user"...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, "@contoso.com,"...)
+	b = appendCSVCell(b, phones[(i*7)%len(phones)])
+	b = append(b, ',', ',')
+	if i%3 == 0 {
+		b = appendCSVCell(b, phones[(i*13+5)%len(phones)])
+	}
+	b = append(b, ",User "...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, ",\"Sales, EMEA\"\n"...)
+	return b
+}
+
+func appendCSVCell(b []byte, s string) []byte {
+	if bytes.ContainsAny([]byte(s), ",\"") {
+		return append(append(append(b, '"'), s...), '"')
+	}
+	return append(b, s...)
+}
+
+const benchHeader = "userPrincipalName,mobile,alternateMobile,office,Display Name,Department\n"
+
+var benchInput = sync.OnceValue(func() []byte {
+	phones := benchPhones()
+	b := []byte(benchHeader)
+	for i := range 100_000 {
+		b = appendBenchRow(b, i, phones)
+	}
+	return b
+})
+
+// BenchmarkReadRows reads and normalizes a 100,000-row file held in memory.
+func BenchmarkReadRows(b *testing.B) {
+	data := benchInput()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rows := 0
+	b.ResetTimer()
+	for range b.N {
+		_, err := ReadRows(context.Background(), bytes.NewReader(data), benchOptions, func(Row) error {
+			rows++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkNormalizePhone normalizes the mixed pool of numbers.
+func BenchmarkNormalizePhone(b *testing.B) {
+	phones := benchPhones()
+	o := benchOptions.Phone
+	b.ReportAllocs()
+	for i := range b.N {
+		_, _ = NormalizePhone(phones[i%len(phones)], o)
+	}
+}
+
+// BenchmarkNormalizePhoneLibrary is the plain library path on the same
+// numbers, for comparison: phonenumbers.Parse + IsValidNumber + Format.
+func BenchmarkNormalizePhoneLibrary(b *testing.B) {
+	phones := benchPhones()
+	b.ReportAllocs()
+	for i := range b.N {
+		_, _ = libraryNormalizeText(phones[i%len(phones)], "US")
+	}
+}
+
+// rowGenerator is an io.Reader producing a header and n rows on the fly,
+// so that reading a huge input needs no huge buffer.
+type rowGenerator struct {
+	n, i    int
+	phones  []string
+	pending []byte
+}
+
+func (g *rowGenerator) Read(p []byte) (int, error) {
+	if g.pending == nil {
+		g.pending = []byte(benchHeader)
+	}
+	n := 0
+	for n < len(p) {
+		if len(g.pending) == 0 {
+			if g.i == g.n {
+				break
+			}
+			g.pending = appendBenchRow(g.pending[:0], g.i, g.phones)
+			g.i++
+		}
+		c := copy(p[n:], g.pending)
+		n += c
+		g.pending = g.pending[c:]
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// BenchmarkReadRowsMemory streams 1,000,000 generated rows and reports the
+// peak heap in use and memory obtained from the OS while doing so: reading
+// must not grow with the input (the product's goal is 64 MiB of RSS for a
+// whole run over a million rows).
+func BenchmarkReadRowsMemory(b *testing.B) {
+	const n = 1_000_000
+	phones := benchPhones()
+	var peakHeap, peakSys atomic.Uint64
+	sample := func() {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse > peakHeap.Load() {
+			peakHeap.Store(ms.HeapInuse)
+		}
+		if ms.Sys > peakSys.Load() {
+			peakSys.Store(ms.Sys)
+		}
+	}
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	})
+	rows := 0
+	b.ResetTimer()
+	for range b.N {
+		_, err := ReadRows(context.Background(), &rowGenerator{n: n, phones: phones}, benchOptions, func(Row) error {
+			rows++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
+	sample()
+	if rows != n*b.N {
+		b.Fatalf("got %d rows; want %d", rows, n*b.N)
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
+	// What reading added to the heap in use before it started (the
+	// library's metadata, the test binary, other benchmarks' data).
+	b.ReportMetric(float64(peakHeap.Load()-min(peakHeap.Load(), base.HeapInuse))/(1<<20), "added-heap-MiB")
+	b.ReportMetric(float64(peakSys.Load())/(1<<20), "peak-sys-MiB")
+}

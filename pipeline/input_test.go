@@ -1,0 +1,631 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// readAll runs ReadRows over text and collects the rows.
+func readAll(t *testing.T, text string, o InputOptions) ([]Row, Header, error) {
+	t.Helper()
+	var rows []Row
+	h, err := ReadRows(context.Background(), strings.NewReader(text), o, func(r Row) error {
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, h, err
+}
+
+// want is the part of a Row a table test checks.
+type want struct {
+	num, line int
+	user      string
+	phones    [3]string
+	invalid   string // substring; "" for a valid row
+}
+
+func checkRows(t *testing.T, got []Row, wants []want) {
+	t.Helper()
+	if len(got) != len(wants) {
+		for _, r := range got {
+			t.Logf("row %+v", r)
+		}
+		t.Fatalf("got %d rows; want %d", len(got), len(wants))
+	}
+	keyRE := regexp.MustCompile(`^[0-9a-f]{16}$`)
+	for i, w := range wants {
+		r := got[i]
+		if r.Num != w.num || r.Line != w.line || r.User != w.user || r.Phones != w.phones {
+			t.Errorf("row %d: got num=%d line=%d user=%q phones=%q; want num=%d line=%d user=%q phones=%q",
+				i, r.Num, r.Line, r.User, r.Phones, w.num, w.line, w.user, w.phones)
+		}
+		switch {
+		case w.invalid == "" && r.Invalid != "":
+			t.Errorf("row %d: got invalid %q; want a valid row", i, r.Invalid)
+		case w.invalid != "" && !strings.Contains(r.Invalid, w.invalid):
+			t.Errorf("row %d: got invalid %q; want it to contain %q", i, r.Invalid, w.invalid)
+		}
+		if !keyRE.MatchString(r.Key) {
+			t.Errorf("row %d: got key %q; want 16 lowercase hex digits", i, r.Key)
+		}
+	}
+}
+
+func TestReadRows(t *testing.T) {
+	us := PhoneOptions{DefaultRegion: "US"}
+	tests := []struct {
+		name        string
+		in          string
+		opts        InputOptions
+		want        []want
+		wantIgnored []string
+		wantDelim   rune
+	}{
+		{
+			name: "comma LF",
+			in:   "userPrincipalName,mobile\nada@contoso.com,+1 206 555 0100\nbob@contoso.com,+44 20 7946 0958\n",
+			want: []want{
+				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+44 2079460958"}},
+			},
+			wantDelim: ',',
+		},
+		{
+			name:      "BOM and CRLF",
+			in:        "\ufeffuserPrincipalName,mobile\r\nada@contoso.com,+12065550100\r\nbob@contoso.com,+12065550101\r\n",
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}, {num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}}},
+			wantDelim: ',',
+		},
+		{
+			name:      "no final newline",
+			in:        "userPrincipalName,mobile\nada@contoso.com,+12065550100",
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			wantDelim: ',',
+		},
+		{
+			name:      "semicolon detected",
+			in:        "userPrincipalName;mobile;office\nada@contoso.com;+33 1 23 45 67 89;\"+33 6 12 34 56 78\"\n",
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+33 123456789", "", "+33 612345678"}}},
+			wantDelim: ';',
+		},
+		{
+			name:        "semicolon detected despite commas in quotes",
+			in:          "\"Name, full\";userPrincipalName;mobile\n\"Lovelace, Ada\";ada@contoso.com;+33 1 23 45 67 89\n",
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+33 123456789"}}},
+			wantIgnored: []string{"Name, full"},
+			wantDelim:   ';',
+		},
+		{
+			name:        "tab detected",
+			in:          "userPrincipalName\tmobile\tDisplay Name\nada@contoso.com\t+49 30 123456\tAda, Countess\n",
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+49 30123456"}}},
+			wantIgnored: []string{"Display Name"},
+			wantDelim:   '\t',
+		},
+		{
+			name:      "detection skips leading blank lines",
+			in:        "\n\r\nuserPrincipalName;mobile\nada@contoso.com;+49 30 123456\n",
+			want:      []want{{num: 1, line: 4, user: "ada@contoso.com", phones: [3]string{"+49 30123456"}}},
+			wantDelim: ';',
+		},
+		{
+			name:        "forced delimiter",
+			in:          "userPrincipalName|mobile|note\nada@contoso.com|+1 206 555 0100|a;b;c,d\n",
+			opts:        InputOptions{Delimiter: '|'},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			wantIgnored: []string{"note"},
+			wantDelim:   '|',
+		},
+		{
+			name:        "forced comma over detection",
+			in:          "userPrincipalName,mobile,note\nada@contoso.com,+1 206 555 0100,a;b;c;d\n",
+			opts:        InputOptions{Delimiter: ','},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			wantIgnored: []string{"note"},
+			wantDelim:   ',',
+		},
+		{
+			name: "quoted fields with delimiters, quotes and newlines",
+			in: "Name,userPrincipalName,mobile,Notes\n" +
+				"\"Lovelace, Ada\",ada@contoso.com,\"+1 (206) 555-0100\",\"line one\nline two\nline \"\"three\"\"\"\n" +
+				"Bob,bob@contoso.com,+1 206 555 0101,\n",
+			want: []want{
+				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
+				{num: 2, line: 5, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
+			},
+			wantIgnored: []string{"Name", "Notes"},
+			wantDelim:   ',',
+		},
+		{
+			name: "stray quote inside a field",
+			in:   "userPrincipalName,mobile,Notes\nada@contoso.com,+1 206 555 0100,5\" screen\nbob@contoso.com,+1 206 555 0101,x\n",
+			want: []want{
+				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
+			},
+			wantIgnored: []string{"Notes"},
+			wantDelim:   ',',
+		},
+		{
+			name:      "header variants",
+			in:        "User Principal Name,user_id,MOBILE,Alternate-Mobile, office \nada@contoso.com,,+1 206 555 0100,+1 206 555 0101,+1 206 555 0102\n",
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100", "+1 2065550101", "+1 2065550102"}}},
+			wantDelim: ',',
+		},
+		{
+			name: "userId wins when both are set",
+			in: "userPrincipalName,userId,mobile\n" +
+				"ada@contoso.com,6f1c0c3a-4c1b-4b7e-9d2a-0d6c1b2a3e4f,+1 206 555 0100\n" +
+				"bob@contoso.com,,+1 206 555 0101\n" +
+				",7a2d1d4b-5d2c-4c8f-8e3b-1e7d2c3b4f5a,+1 206 555 0102\n",
+			want: []want{
+				{num: 1, line: 2, user: "6f1c0c3a-4c1b-4b7e-9d2a-0d6c1b2a3e4f", phones: [3]string{"+1 2065550100"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
+				{num: 3, line: 4, user: "7a2d1d4b-5d2c-4c8f-8e3b-1e7d2c3b4f5a", phones: [3]string{"+1 2065550102"}},
+			},
+			wantDelim: ',',
+		},
+		{
+			name:        "unknown columns ignored",
+			in:          "Department,userPrincipalName,Title,mobile,,Manager\nSales,ada@contoso.com,CEO,+12065550100,,bob\n",
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			wantIgnored: []string{"Department", "Title", "Manager"},
+			wantDelim:   ',',
+		},
+		{
+			name:        "map simple",
+			in:          "Email,Phone 1,mobile\nada@contoso.com,+1 206 555 0100,+1 999\n",
+			opts:        InputOptions{Maps: []string{"userPrincipalName=Email", "mobile=Phone 1"}},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			wantIgnored: []string{"mobile"},
+			wantDelim:   ',',
+		},
+		{
+			name:      "map field and column matched like headers",
+			in:        "E-Mail,phone_one\nada@contoso.com,+1 206 555 0100\n",
+			opts:      InputOptions{Maps: []string{"User Principal Name=email", "MOBILE = Phone One"}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			wantDelim: ',',
+		},
+		{
+			name: "map template MFA Server style",
+			in: "Username,Country Code,Phone Number,Extension\n" +
+				"ada@contoso.com,1,2065550100,123\n" +
+				"bob@contoso.com,1,2065550101,\n" +
+				"cy@contoso.com,,(206) 555-0102,\n" +
+				"dee@contoso.com,,,\n" +
+				"eve@contoso.com,44,20 7946 0958,7\n",
+			opts: InputOptions{Maps: []string{"userPrincipalName=Username", "mobile=+{Country Code} {Phone Number}x{Extension}"}, Phone: us},
+			want: []want{
+				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100x123"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
+				{num: 3, line: 4, user: "cy@contoso.com", phones: [3]string{"+1 2065550102"}},
+				{num: 4, line: 5, user: "dee@contoso.com", invalid: "no phone: mobile is empty"},
+				{num: 5, line: 6, user: "eve@contoso.com", phones: [3]string{"+44 2079460958x7"}},
+			},
+			wantDelim: ',',
+		},
+		{
+			name:      "map template with trailing text",
+			in:        "First,Last,Phone\nada,lovelace,+1 206 555 0100\ngrace,,+1 206 555 0101\n",
+			opts:      InputOptions{Maps: []string{"userPrincipalName={First}.{Last}@contoso.com", "mobile=Phone"}},
+			want:      []want{{num: 1, line: 2, user: "ada.lovelace@contoso.com", phones: [3]string{"+1 2065550100"}}, {num: 2, line: 3, user: "grace@contoso.com", phones: [3]string{"+1 2065550101"}}},
+			wantDelim: ',',
+		},
+		{
+			name: "blank lines and empty records skipped and not numbered",
+			in: "userPrincipalName,mobile\n" +
+				"\n" +
+				"ada@contoso.com,+12065550100\n" +
+				",\n" +
+				"   ,  \n" +
+				"\r\n" +
+				"bob@contoso.com,+12065550101\n" +
+				"\n",
+			want: []want{
+				{num: 1, line: 3, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
+				{num: 2, line: 7, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
+			},
+			wantDelim: ',',
+		},
+		{
+			name: "short and long rows",
+			in:   "userPrincipalName,mobile,office\nada@contoso.com,+12065550100\nbob@contoso.com,,+12065550101,extra,cells\n",
+			want: []want{
+				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"", "", "+1 2065550101"}},
+			},
+			wantDelim: ',',
+		},
+		{
+			name:      "alternateMobile without mobile is fine here",
+			in:        "userPrincipalName,mobile,alternateMobile\nada@contoso.com,,+12065550100\n",
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"", "+1 2065550100"}}},
+			wantDelim: ',',
+		},
+		{
+			name:      "default region",
+			in:        "userPrincipalName,mobile,office\nada@contoso.com,(206) 555-0100,+44 20 7946 0958\n",
+			opts:      InputOptions{Phone: PhoneOptions{DefaultRegion: "us"}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100", "", "+44 2079460958"}}},
+			wantDelim: ',',
+		},
+		{
+			name: "invalid rows with reasons",
+			in: "userPrincipalName,mobile,alternateMobile,office\n" +
+				"ada@contoso.com,+44 206 555 0100,,\n" +
+				"bob@contoso.com,206 555 0100,+1 206 555 CALL,+1 206 555 0100 x1a\n" +
+				",+12065550100,,\n" +
+				"dee@contoso.com,,,\n" +
+				"eve@contoso.com,+1 206 555 0100,+49 1,\n",
+			want: []want{
+				{num: 1, line: 2, user: "ada@contoso.com", invalid: "mobile: not a valid number for country code +44"},
+				{num: 2, line: 3, user: "bob@contoso.com", invalid: "mobile: no country code: write it as +CC… or set --default-region; alternateMobile: letters are not allowed: write the number with digits (and x before an extension); office: extension must be digits"},
+				{num: 3, line: 4, user: "", phones: [3]string{"+1 2065550100"}, invalid: "no user: userPrincipalName is empty"},
+				{num: 4, line: 5, user: "dee@contoso.com", invalid: "no phone: mobile, alternateMobile and office are empty"},
+				{num: 5, line: 6, user: "eve@contoso.com", phones: [3]string{"+1 2065550100"}, invalid: "alternateMobile: too short"},
+			},
+			wantDelim: ',',
+		},
+		{
+			name:      "user cell not UTF-8",
+			in:        "userPrincipalName,mobile\nJos\xe9@contoso.com,+12065550100\n",
+			want:      []want{{num: 1, line: 2, user: "Jos\uFFFD@contoso.com", phones: [3]string{"+1 2065550100"}, invalid: "userPrincipalName: not valid UTF-8"}},
+			wantDelim: ',',
+		},
+		{
+			name:      "user cell with a line break",
+			in:        "userPrincipalName,mobile\n\"ada@contoso.com\nbob@contoso.com\",+12065550100\n",
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com\nbob@contoso.com", phones: [3]string{"+1 2065550100"}, invalid: "userPrincipalName: contains a line break"}},
+			wantDelim: ',',
+		},
+		{
+			name:      "header only",
+			in:        "userPrincipalName,mobile\n",
+			wantDelim: ',',
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, h, err := readAll(t, tt.in, tt.opts)
+			if err != nil {
+				t.Fatalf("ReadRows: %v", err)
+			}
+			checkRows(t, rows, tt.want)
+			if !slices.Equal(h.Ignored, tt.wantIgnored) {
+				t.Errorf("got ignored %q; want %q", h.Ignored, tt.wantIgnored)
+			}
+			if h.Delimiter != tt.wantDelim {
+				t.Errorf("got delimiter %q; want %q", h.Delimiter, tt.wantDelim)
+			}
+		})
+	}
+}
+
+// failingReader returns its data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+func TestReadRowsInputErrors(t *testing.T) {
+	errDisk := errors.New("disk on fire")
+	tests := []struct {
+		name     string
+		r        io.Reader
+		opts     InputOptions
+		wantLine int
+		wantMsg  string
+		wantRows int // rows delivered before the error
+	}{
+		{name: "empty", r: strings.NewReader(""), wantMsg: "the input is empty: a header row naming the columns is required"},
+		{name: "only blank lines", r: strings.NewReader("\n\r\n\n"), wantMsg: "the input is empty"},
+		{name: "no user column", r: strings.NewReader("mail,mobile\na@b.c,+12065550100\n"), wantLine: 1,
+			wantMsg: `no user column: the header needs userPrincipalName or userId (it has: "mail", "mobile"); or use --map userPrincipalName=COLUMN`},
+		{name: "data instead of header", r: strings.NewReader("ada@contoso.com,+12065550100\n"), wantLine: 1, wantMsg: "no user column"},
+		{name: "wrong forced delimiter", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Delimiter: ';'}, wantLine: 1,
+			wantMsg: `(it has: "userPrincipalName,mobile", reading cells separated by ';')`},
+		{name: "no phone column", r: strings.NewReader("userPrincipalName,phone\n"), wantLine: 1, wantMsg: "no phone column: the header needs mobile, alternateMobile or office"},
+		{name: "header on line 3", r: strings.NewReader("\n\nuserPrincipalName\n"), wantLine: 3, wantMsg: "no phone column"},
+		{name: "unknown map field", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"pager=Phone"}},
+			wantMsg: `--map "pager=Phone": unknown field "pager" (want userPrincipalName, userId, mobile, alternateMobile or office)`},
+		{name: "map without =", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile"}}, wantMsg: `--map "mobile": want FIELD=COLUMN`},
+		{name: "map without column", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile= "}}, wantMsg: "no column after ="},
+		{name: "map twice", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=a", "Mobile=b"}}, wantMsg: `mobile is already mapped by --map "mobile=a"`},
+		{name: "map missing column", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=Phone 1"}}, wantLine: 1,
+			wantMsg: `--map "mobile=Phone 1": no column "Phone 1" in the header (it has: "userPrincipalName", "mobile")`},
+		{name: "map template missing column", r: strings.NewReader("userPrincipalName,Country Code,Phone Number\n"), opts: InputOptions{Maps: []string{"mobile=+{Country Code} {Phone Number}x{Extension}"}}, wantLine: 1,
+			wantMsg: `no column "Extension" in the header`},
+		{name: "map template unclosed", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=+{Country Code"}}, wantMsg: "'{' without '}'"},
+		{name: "map template stray brace", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=a}"}}, wantMsg: "'}' without '{'"},
+		{name: "map template empty placeholder", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=+{}"}}, wantMsg: "bad placeholder {}"},
+		{name: "duplicate columns", r: strings.NewReader("userPrincipalName,Mobile,mobile\n"), wantLine: 1, wantMsg: `mobile: the header has 2 columns named like "mobile" (columns 2 and 3)`},
+		{name: "header not UTF-8", r: strings.NewReader("userPrincipalName,T\xe9l\xe9phone,mobile\n"), wantLine: 1, wantMsg: "header column 2 is not valid UTF-8"},
+		{name: "UTF-16", r: bytes.NewReader([]byte{0xFF, 0xFE, 'u', 0, 's', 0}), wantLine: 1, wantMsg: "the input is UTF-16 text"},
+		{name: "bad delimiter", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Delimiter: '"'}, wantMsg: "--delimiter '\"' cannot separate cells"},
+		{name: "unknown default region", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "Atlantis"}}, wantMsg: `--default-region: unknown default region "ATLANTIS"`},
+		{name: "I/O error in header", r: &failingReader{data: []byte("userPrinc"), err: errDisk}, wantLine: 1, wantMsg: "cannot read the input: disk on fire"},
+		{name: "I/O error in data", r: &failingReader{data: []byte("userPrincipalName,mobile\nada@contoso.com,+12065550100\nbob@con"), err: errDisk}, wantLine: 3, wantMsg: "cannot read the input: disk on fire", wantRows: 1},
+		{name: "unclosed quote", r: io.MultiReader(strings.NewReader("userPrincipalName,mobile\nada@contoso.com,+12065550100\n\"bob@contoso.com,+1\n"), strings.NewReader(strings.Repeat("filler line, more filler\n", 60000))),
+			wantLine: 3, wantMsg: "is a quote (\") never closed?", wantRows: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rows int
+			_, err := ReadRows(context.Background(), tt.r, tt.opts, func(Row) error { rows++; return nil })
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("got error %v (%T); want an *InputError", err, err)
+			}
+			if !strings.Contains(ie.Error(), tt.wantMsg) {
+				t.Errorf("got %q; want it to contain %q", ie.Error(), tt.wantMsg)
+			}
+			if ie.Line != tt.wantLine {
+				t.Errorf("got line %d; want %d", ie.Line, tt.wantLine)
+			}
+			if rows != tt.wantRows {
+				t.Errorf("got %d rows before the error; want %d", rows, tt.wantRows)
+			}
+			if tt.name == "I/O error in data" && !errors.Is(err, errDisk) {
+				t.Errorf("errors.Is(%v, errDisk) = false; want true", err)
+			}
+		})
+	}
+}
+
+func TestReadRowsKey(t *testing.T) {
+	key := func(t *testing.T, text string, o InputOptions) string {
+		t.Helper()
+		rows, _, err := readAll(t, text, o)
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("ReadRows: %d rows, %v; want 1 row", len(rows), err)
+		}
+		return rows[0].Key
+	}
+	base := key(t, "userPrincipalName,mobile\nada@contoso.com,+12065550100\n", InputOptions{})
+	tests := []struct {
+		name string
+		text string
+		opts InputOptions
+		same bool
+	}{
+		{name: "same number written differently", text: "userPrincipalName,mobile,Notes\nada@contoso.com,+1 (206) 555-0100,whatever\n", same: true},
+		{name: "same number, national", text: "userPrincipalName;mobile\nada@contoso.com;206 555 0100\n", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "US"}}, same: true},
+		{name: "other number", text: "userPrincipalName,mobile\nada@contoso.com,+12065550101\n"},
+		{name: "other user", text: "userPrincipalName,mobile\nbob@contoso.com,+12065550100\n"},
+		{name: "same number as office", text: "userPrincipalName,office\nada@contoso.com,+12065550100\n"},
+		{name: "extension added", text: "userPrincipalName,mobile\nada@contoso.com,+12065550100 x1\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := key(t, tt.text, tt.opts); (got == base) != tt.same {
+				t.Errorf("got key %s, base %s; want same=%v", got, base, tt.same)
+			}
+		})
+	}
+
+	t.Run("fields cannot run into each other", func(t *testing.T) {
+		a := validRowKey("ab", &[3]string{"c", "", ""})
+		b := validRowKey("a", &[3]string{"bc", "", ""})
+		c := validRowKey("a", &[3]string{"", "bc", ""})
+		if a == b || b == c || a == c {
+			t.Errorf("got keys %s %s %s; want all different", a, b, c)
+		}
+	})
+
+	t.Run("invalid rows", func(t *testing.T) {
+		text := "userPrincipalName,mobile\nada@contoso.com,206 555 0100\n"
+		k1 := key(t, text, InputOptions{})
+		if k1 == "" {
+			t.Fatal("got no key for an invalid row")
+		}
+		if k2 := key(t, text, InputOptions{}); k2 != k1 {
+			t.Errorf("got keys %s and %s for the same invalid row; want the same", k1, k2)
+		}
+		if k3 := key(t, "userPrincipalName,mobile\nada@contoso.com,206 555 0101\n", InputOptions{}); k3 == k1 {
+			t.Errorf("got key %s for a changed invalid row; want a different one", k3)
+		}
+		// The admin sets --default-region after seeing "no country code":
+		// the row must be redone, so its key changes even while invalid.
+		if k4 := key(t, text, InputOptions{Phone: PhoneOptions{DefaultRegion: "GB"}}); k4 == k1 {
+			t.Errorf("got key %s with another default region; want a different one", k4)
+		}
+	})
+}
+
+func TestReadRowsStops(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("userPrincipalName,mobile\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "user%d@contoso.com,+1206555%04d\n", i, i%10000)
+	}
+	text := b.String()
+
+	t.Run("fn error", func(t *testing.T) {
+		errStop := errors.New("stop")
+		calls := 0
+		_, err := ReadRows(context.Background(), strings.NewReader(text), InputOptions{}, func(r Row) error {
+			calls++
+			if r.Num == 10 {
+				return errStop
+			}
+			return nil
+		})
+		if !errors.Is(err, errStop) {
+			t.Errorf("got error %v; want errStop", err)
+		}
+		if calls != 10 {
+			t.Errorf("got %d calls; want 10", calls)
+		}
+	})
+
+	t.Run("ctx cancelled by fn", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		calls := 0
+		_, err := ReadRows(ctx, strings.NewReader(text), InputOptions{}, func(r Row) error {
+			calls++
+			if r.Num == 10 {
+				cancel()
+			}
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("got error %v; want context.Canceled", err)
+		}
+		if calls != 10 {
+			t.Errorf("got %d calls; want 10", calls)
+		}
+	})
+
+	t.Run("ctx cancelled before", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		calls := 0
+		h, err := ReadRows(ctx, strings.NewReader(text), InputOptions{}, func(Row) error { calls++; return nil })
+		if !errors.Is(err, context.Canceled) || calls != 0 {
+			t.Errorf("got %d calls, error %v; want none and context.Canceled", calls, err)
+		}
+		if len(h.Columns) != 2 {
+			t.Errorf("got header columns %q; want the header read", h.Columns)
+		}
+	})
+
+	t.Run("blocked reader", func(t *testing.T) {
+		// A reader that never returns (a terminal on standard input): ReadRows
+		// still returns when ctx is cancelled.
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		go func() { _, _ = io.WriteString(pw, "userPrincipalName,mobile\nada@contoso.com,+12065550100\n") }()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_, err := ReadRows(ctx, pr, InputOptions{}, func(r Row) error {
+			cancel() // the first row arrived although the writer never closed
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("got error %v; want context.Canceled", err)
+		}
+	})
+}
+
+// TestReadRowsOrder checks that rows come in input order with many workers,
+// and that nothing is lost or repeated.
+func TestReadRowsOrder(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	var b strings.Builder
+	b.WriteString("userPrincipalName,mobile,office\n")
+	const n = 20000
+	for i := range n {
+		if i%7 == 0 {
+			b.WriteString("\n") // blank lines shift Line but not Num
+		}
+		fmt.Fprintf(&b, "user%d@contoso.com,+1 206 555 %04d,", i, i%10000)
+		if i%3 == 0 {
+			b.WriteString("+44 20 7946 0958")
+		}
+		b.WriteString("\n")
+	}
+	rows, _, err := readAll(t, b.String(), InputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n {
+		t.Fatalf("got %d rows; want %d", len(rows), n)
+	}
+	line := 1
+	for i, r := range rows {
+		line++
+		if i%7 == 0 {
+			line++
+		}
+		wantUser := fmt.Sprintf("user%d@contoso.com", i)
+		if r.Num != i+1 || r.User != wantUser || r.Line != line || r.Invalid != "" {
+			t.Fatalf("row %d: got num=%d user=%q line=%d invalid=%q; want num=%d user=%q line=%d", i, r.Num, r.User, r.Line, r.Invalid, i+1, wantUser, line)
+		}
+	}
+}
+
+// goldenCases are whole files in testdata/input, read with the options
+// given; NAME.golden holds what ReadRows makes of NAME.csv (go test -update
+// rewrites them).
+var goldenCases = []struct {
+	file string
+	opts InputOptions
+}{
+	{file: "basic.csv"},
+	{file: "bom_crlf.csv"},
+	{file: "semicolon.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "FR"}}},
+	{file: "tab.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "DE"}}},
+	{file: "quoted.csv"},
+	{file: "mfa_server.csv", opts: InputOptions{Maps: []string{"userPrincipalName=Username", "mobile=+{Country Code} {Phone Number}x{Extension}", "office=+{Office Country Code} {Office Phone}"}}},
+	{file: "messy.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "GB"}}},
+	{file: "countries.csv"},
+}
+
+func TestReadRowsGolden(t *testing.T) {
+	for _, gc := range goldenCases {
+		t.Run(gc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", "input", gc.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := renderRead(data, gc.opts)
+			golden := strings.TrimSuffix(path, filepath.Ext(path)) + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("ReadRows(%s) changed; got:\n%s\nwant:\n%s", gc.file, got, want)
+			}
+		})
+	}
+}
+
+// renderRead shows all ReadRows says about data, one line per row.
+func renderRead(data []byte, o InputOptions) string {
+	var b strings.Builder
+	h, err := ReadRows(context.Background(), bytes.NewReader(data), o, func(r Row) error {
+		fmt.Fprintf(&b, "row %d line %d user %q phones %q key %s", r.Num, r.Line, r.User, r.Phones, r.Key)
+		if r.Invalid != "" {
+			fmt.Fprintf(&b, " invalid %q", r.Invalid)
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	head := fmt.Sprintf("columns %q\nignored %q\ndelimiter %q\n", h.Columns, h.Ignored, h.Delimiter)
+	if err != nil {
+		b.WriteString("error " + err.Error() + "\n")
+	}
+	return head + b.String()
+}

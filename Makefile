@@ -33,17 +33,25 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 ## demo: the whole job end to end on the built-in emulator
-DEMO_OUT ?= $(CURDIR)/demo.results.csv
+DEMO_OUT ?= demo.results.csv
+DEMO_RUN  = ./$(BIN) run --sim --sim-users samples/sim-users.csv --in samples/users.csv --out $(DEMO_OUT) --default-region US --rate 5
 demo: build
-	@echo "== phonereg run --sim: samples/users.csv against the built-in Graph emulator"
 	@rm -f $(DEMO_OUT) $(DEMO_OUT).bak
-	-./$(BIN) run --sim --sim-users samples/sim-users.csv --in samples/users.csv --out $(DEMO_OUT) \
-		--default-region US --rate 5 --log-format console
+	@echo "== 1. phonereg validate: check the input offline"
+	-./$(BIN) validate --in samples/users.csv --default-region US
 	@echo
-	@echo "== the result file ($(DEMO_OUT)):"
-	@column -s, -t < $(DEMO_OUT) 2>/dev/null || cat $(DEMO_OUT)
+	@echo "== 2. phonereg run --sim: samples/users.csv against the built-in Graph emulator"
+	@echo "   (seeded from samples/sim-users.csv; unknown users are created on first use)"
+	@$(DEMO_RUN); echo "   exit code $$? (0: all rows succeeded, 1: some did not; see the result file)"
 	@echo
-	@echo "== run the emulator on its own: ./$(BIN) sim --state-dir sim-state --auto-users (see README.md)"
+	@echo "== 3. phonereg report $(DEMO_OUT)"
+	@./$(BIN) report $(DEMO_OUT)
+	@echo
+	@echo "== 4. again with the same --out and --on-existing skip --retry-failed: rows that succeeded are skipped,"
+	@echo "   the rest redone (--sim starts a fresh emulator each time; against a tenant this is how a fixed problem is retried)"
+	@$(DEMO_RUN) --on-existing skip --retry-failed --progress none; echo "   exit code $$?"
+	@echo
+	@echo "The result file is $(CURDIR)/$(DEMO_OUT). The emulator on its own: ./$(BIN) sim --state-dir sim-state --auto-users (README.md)."
 
 ## bench: benchmarks with memory figures
 bench:

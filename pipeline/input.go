@@ -95,7 +95,7 @@ const (
 // A row with a problem (no user, no phone, a number that is not valid) is
 // not an error: it comes with Row.Invalid set.
 //
-// ReadRows never holds more than a few hundred rows in memory. Numbers are
+// ReadRows holds at most a few thousand rows in memory. Numbers are
 // normalized on up to GOMAXPROCS goroutines while the next rows are read.
 // When it returns early, its goroutines end on their own; one that is
 // blocked in r.Read at that moment ends when that Read returns (close r to
@@ -151,8 +151,8 @@ func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) err
 			return in.header, ctx.Err()
 		case b, ok := <-done:
 			if !ok {
-				// Every batch the reader sent was delivered: the reader
-				// ends with a batch marked last, in order.
+				// The workers stopped before the reader's last batch:
+				// only ctx ends them early.
 				return in.header, ctx.Err()
 			}
 			pending[b.seq] = b
@@ -194,7 +194,7 @@ type rawInputRow struct {
 	problem   string // a CSV syntax problem of the record
 }
 
-// input is an opened input: the header read and the fields located.
+// inputReader is an opened input: the header read and the fields located.
 type inputReader struct {
 	header  Header
 	csv     *csv.Reader

@@ -64,9 +64,9 @@ func (s rowState) status() Status {
 // prior is what an earlier run left in the result file, read once at start and
 // read-only afterwards (the reader consults it while the writer appends).
 type prior struct {
-	off   []int64
-	key   []uint64
-	state []rowState
+	off   paged[int64]
+	key   paged[uint64]
+	state paged[rowState]
 	// dropped counts damaged lines at the end of the file that were cut off.
 	dropped int
 	// lines counts the lines read.
@@ -77,11 +77,11 @@ type prior struct {
 // need not be redone: its last line is terminal (or, with retryFailed,
 // succeeded) and its key matches.
 func (p *prior) done(n int, k string, retryFailed bool) (rowState, bool) {
-	if p == nil || n <= 0 || n > len(p.state) {
+	if p == nil || n <= 0 || n > p.state.len() {
 		return 0, false
 	}
-	st := p.state[n-1]
-	if st&stPresent == 0 || p.key[n-1] != keyHash(k) {
+	st := p.state.get(n - 1)
+	if st&stPresent == 0 || p.key.get(n-1) != keyHash(k) {
 		return st, false
 	}
 	if retryFailed {
@@ -107,10 +107,11 @@ type journal struct {
 	w       *bufio.Writer
 	end     int64 // offset where the next line goes
 	prior   *prior
-	off     []int64    // this run's last line per row, 0 = none (offset 0 is the header)
-	state   []rowState // this run's
-	pending int        // lines written since the last sync
+	off     paged[int64]    // this run's last line per row, 0 = none (offset 0 is the header)
+	state   paged[rowState] // this run's
+	pending int             // lines written since the last sync
 	buf     bytes.Buffer
+	enc     *resultEncoder // writes into buf
 }
 
 // ErrNotResultFile is returned when --out names a file that is not a phonereg
@@ -221,12 +222,9 @@ func (j *journal) load() error {
 }
 
 func (p *prior) set(n int, off int64, key uint64, st rowState) {
-	for len(p.state) < n {
-		p.off = append(p.off, 0)
-		p.key = append(p.key, 0)
-		p.state = append(p.state, 0)
-	}
-	p.off[n-1], p.key[n-1], p.state[n-1] = off, key, st
+	p.off.set(n-1, off)
+	p.key.set(n-1, key)
+	p.state.set(n-1, st)
 }
 
 // scanLine reads what the index needs of one result line (row, status,
@@ -296,9 +294,12 @@ func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
 // append adds results as journal lines; they are durable only after sync.
 func (j *journal) append(rs []Result) error {
 	j.buf.Reset()
+	if j.enc == nil {
+		j.enc = newResultEncoder(&j.buf)
+	}
 	for _, r := range rs {
 		start := j.buf.Len()
-		if err := encodeResults(&j.buf, []Result{r}); err != nil {
+		if err := j.enc.encode(r); err != nil {
 			return fmt.Errorf("result file: %w", err)
 		}
 		j.note(r, j.end+int64(j.w.Buffered())+int64(start))
@@ -312,12 +313,8 @@ func (j *journal) append(rs []Result) error {
 
 // note records that row r's last line starts at off.
 func (j *journal) note(r Result, off int64) {
-	for len(j.off) < r.Row {
-		j.off = append(j.off, 0)
-		j.state = append(j.state, 0)
-	}
-	j.off[r.Row-1] = off
-	j.state[r.Row-1] = stateOf(r)
+	j.off.set(r.Row-1, off)
+	j.state.set(r.Row-1, stateOf(r))
 }
 
 // sync flushes and fsyncs the journal: after it, every appended line is
@@ -365,18 +362,18 @@ func (j *journal) compact() (Counts, error) {
 	w := bufio.NewWriterSize(tmp, 256<<10)
 	w.WriteString(headerLine)
 	counts := Counts{}
-	n := len(j.off)
+	n := j.off.len()
 	if j.prior != nil {
-		n = max(n, len(j.prior.off))
+		n = max(n, j.prior.off.len())
 	}
 	lr := &lineReader{f: j.f}
 	for i := 0; i < n; i++ {
 		var off int64
 		var st rowState
-		if i < len(j.off) && j.off[i] != 0 {
-			off, st = j.off[i], j.state[i]
-		} else if j.prior != nil && i < len(j.prior.off) && j.prior.state[i]&stPresent != 0 {
-			off, st = j.prior.off[i], j.prior.state[i]
+		if o := j.off.get(i); o != 0 {
+			off, st = o, j.state.get(i)
+		} else if ps := j.prior.stateAt(i); ps&stPresent != 0 {
+			off, st = j.prior.off.get(i), ps
 		} else {
 			continue
 		}
@@ -444,4 +441,49 @@ func (lr *lineReader) at(off int64) ([]byte, error) {
 		return nil, fmt.Errorf("no end of line within 256 KiB of offset %d", off)
 	}
 	return lr.buf[:i+1], nil
+}
+
+func (p *prior) stateAt(i int) rowState {
+	if p == nil {
+		return 0
+	}
+	return p.state.get(i)
+}
+
+// pageSize is the number of entries in one page of a paged array.
+const pageSize = 1 << 16
+
+// paged is a growable array in fixed pages: growing never copies, so a
+// million-row index costs its size, not twice its size while it grows.
+type paged[T any] struct {
+	pages [][]T
+	n     int // 1 + the highest index set
+}
+
+func (p *paged[T]) len() int { return p.n }
+
+// get returns entry i, or the zero value beyond what was set.
+func (p *paged[T]) get(i int) T {
+	var zero T
+	if i < 0 || i >= p.n {
+		return zero
+	}
+	pg := p.pages[i/pageSize]
+	if pg == nil {
+		return zero
+	}
+	return pg[i%pageSize]
+}
+
+func (p *paged[T]) set(i int, v T) {
+	for len(p.pages) <= i/pageSize {
+		p.pages = append(p.pages, nil)
+	}
+	pg := p.pages[i/pageSize]
+	if pg == nil {
+		pg = make([]T, pageSize)
+		p.pages[i/pageSize] = pg
+	}
+	pg[i%pageSize] = v
+	p.n = max(p.n, i+1)
 }

@@ -36,20 +36,19 @@ func phoneErr(reason string) error { return &PhoneError{Reason: reason} }
 
 // Reasons that do not depend on the number.
 var (
-	errPhoneEmpty       = phoneErr("empty")
-	errPhoneNoDigits    = phoneErr("no digits")
-	errPhoneLetters     = phoneErr("letters are not allowed: write the number with digits (and x before an extension)")
-	errPhonePlus        = phoneErr("'+' is allowed only at the start")
-	errPhoneLong        = phoneErr("too long")
-	errPhoneShort       = phoneErr("too short")
-	errExtDigits        = phoneErr("extension must be digits")
-	errExtEmpty         = phoneErr("extension is empty")
-	errExtLong          = phoneErr("extension is too long (at most 20 digits)")
-	errPhoneNoCC        = phoneErr("no country code: write it as +CC… or set --default-region")
-	errPhoneUnknownCC   = phoneErr("unknown country code: check the digits after +")
-	errPhoneNotANumber  = phoneErr("not a phone number")
-	errPhoneUnreadable  = phoneErr("cannot be read as a phone number")
-	errUnknownRegionFmt = "unknown default region %q: use a two-letter region code such as US or GB"
+	errPhoneEmpty      = phoneErr("empty")
+	errPhoneNoDigits   = phoneErr("no digits")
+	errPhoneLetters    = phoneErr("letters are not allowed: write the number with digits (and x before an extension)")
+	errPhonePlus       = phoneErr("'+' is allowed only at the start")
+	errPhoneLong       = phoneErr("too long")
+	errPhoneShort      = phoneErr("too short")
+	errExtDigits       = phoneErr("extension must be digits")
+	errExtEmpty        = phoneErr("extension is empty")
+	errExtLong         = phoneErr("extension is too long (at most 20 digits)")
+	errPhoneNoCC       = phoneErr("no country code: write it as +CC… or set --default-region")
+	errPhoneUnknownCC  = phoneErr("unknown country code: check the digits after +")
+	errPhoneNotANumber = phoneErr("not a phone number")
+	errPhoneUnreadable = phoneErr("cannot be read as a phone number")
 )
 
 const (
@@ -68,12 +67,13 @@ const (
 // Accepted: "+12065550100", "+1 (206) 555-0100", "00 44 20 7946 0958" (a
 // leading 00 is the international prefix), national numbers like
 // "206-555-0100" when o.DefaultRegion is set, Graph's own form, and
-// extensions written "x123", "ext. 123", "ext 123", "extension 123", "#123"
-// or ";ext=123". Spaces, dashes, dots, slashes and brackets between digits
-// are ignored; letters are refused (no vanity numbers). A number is accepted
-// only when github.com/nyaruka/phonenumbers parses it and IsValidNumber
-// says it is valid; most numbers are decided by an equivalent fast path over
-// the same metadata (see fastParse), the rest by the library itself.
+// extensions written "x123", "ext. 123", "ext 123", "extn 123", "extension
+// 123", "#123" or ";ext=123". Spaces, dashes, dots, slashes and brackets
+// between digits are ignored; letters are refused (no vanity numbers). A
+// number is accepted only when github.com/nyaruka/phonenumbers parses it
+// and IsValidNumber says it is valid; most numbers are decided by an
+// equivalent fast path over the same metadata (see fastParse), the rest by
+// the library itself.
 //
 // The error is a *PhoneError whose message an admin can act on and which
 // never contains the number. NormalizePhone is safe for concurrent use and
@@ -105,15 +105,14 @@ func CheckRegion(region string) error {
 	return err
 }
 
+// canonicalPhoneRegion returns region upper-cased, checked against the
+// library's regions; "" stays "".
 func canonicalPhoneRegion(r string) (string, error) {
-	if r == "" {
-		return "", nil
-	}
 	if !isUpperASCII(r) {
 		r = strings.ToUpper(strings.TrimSpace(r))
 	}
-	if !phonenumbers.GetSupportedRegions()[r] {
-		return "", phoneErr(fmt.Sprintf(errUnknownRegionFmt, r))
+	if r != "" && !phonenumbers.GetSupportedRegions()[r] {
+		return "", phoneErr(fmt.Sprintf("unknown default region %q: use a two-letter region code such as US or GB", r))
 	}
 	return r, nil
 }
@@ -258,7 +257,7 @@ func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // phoneExtMarkers are the ways an extension may be introduced, longest first so
 // that "ext." wins over "ext" and "extension" over both.
-var phoneExtMarkers = []string{";ext=", "extension", "ext.", "ext", "x", "#"}
+var phoneExtMarkers = []string{";ext=", "extension", "extn.", "extn", "ext.", "ext", "x", "#"}
 
 // phoneExtMarker returns the length of the extension marker s starts with, or 0.
 func phoneExtMarker(s string) int {

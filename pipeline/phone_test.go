@@ -34,6 +34,7 @@ func TestNormalizePhone(t *testing.T) {
 		{name: "ext ext.", in: "+1 206 555 0100 ext. 123", want: "+1 2065550100x123"},
 		{name: "ext ext", in: "+1 206 555 0100 ext 123", want: "+1 2065550100x123"},
 		{name: "ext Ext:", in: "+1 206 555 0100 Ext: 123", want: "+1 2065550100x123"},
+		{name: "ext extn", in: "+1 206 555 0100 extn. 123", want: "+1 2065550100x123"},
 		{name: "ext extension", in: "+1 206 555 0100 extension 123", want: "+1 2065550100x123"},
 		{name: "ext hash", in: "+1 206 555 0100 #123", want: "+1 2065550100x123"},
 		{name: "ext rfc3966", in: "+1-206-555-0100;ext=123", want: "+1 2065550100x123"},

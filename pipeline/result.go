@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gocarina/gocsv"
 )
 
 // Status is a row's status in the result file.
@@ -73,8 +71,8 @@ func (r Result) Terminal() bool {
 	return false
 }
 
-// record is a result line as gocsv marshals it; the tags are the result
-// file's columns, in order (SPEC §4).
+// record is a result line as gocsv reads it (phonereg report); the tags are
+// the result file's columns, in order (SPEC §4).
 type record struct {
 	Row             string `csv:"row"`
 	User            string `csv:"user"`
@@ -109,35 +107,47 @@ const (
 	colKey
 	colPrevious
 	colFinishedAt
+	numColumns
 )
 
 // headerLine is the result file's first line.
 var headerLine = strings.Join(Columns, ",") + "\n"
 
-// encodeResults appends the CSV lines of rs to buf. Every line is one
-// physical line (newlines in cells become spaces), so that the file can be
-// indexed by line offsets, and cells a spreadsheet would run as a formula are
-// guarded with a leading '.
-func encodeResults(buf *bytes.Buffer, rs []Result) error {
-	recs := make([]record, len(rs))
-	for i, r := range rs {
-		retryable := "false"
-		if r.Retryable {
-			retryable = "true"
-		}
-		fin := ""
-		if !r.FinishedAt.IsZero() {
-			fin = r.FinishedAt.UTC().Format(time.RFC3339)
-		}
-		recs[i] = record{
-			Row: strconv.Itoa(r.Row), User: cell(r.User), Status: string(r.Status),
-			Mobile: r.Phones[0], AlternateMobile: r.Phones[1], Office: r.Phones[2],
-			SmsSignIn: r.SmsSignIn, Retryable: retryable, Error: cell(r.Error),
-			RequestID: cell(r.RequestID), Key: cell(r.Key), Previous: cell(r.Previous), FinishedAt: fin,
-		}
+// resultEncoder writes result lines. Every line is one physical line
+// (newlines in cells become spaces), so that the file can be indexed by line
+// offsets, and cells a spreadsheet would run as a formula are guarded with a
+// leading '. Not safe for concurrent use.
+type resultEncoder struct {
+	w      *csv.Writer
+	fields [numColumns]string
+}
+
+func newResultEncoder(buf *bytes.Buffer) *resultEncoder {
+	return &resultEncoder{w: csv.NewWriter(buf)}
+}
+
+// encode appends r's line to the encoder's buffer.
+func (e *resultEncoder) encode(r Result) error {
+	f := &e.fields
+	f[colRow] = strconv.Itoa(r.Row)
+	f[colUser] = cell(r.User)
+	f[colStatus] = string(r.Status)
+	f[colMobile], f[colAlternateMobile], f[colOffice] = r.Phones[0], r.Phones[1], r.Phones[2]
+	f[colSmsSignIn] = r.SmsSignIn
+	f[colRetryable] = strconv.FormatBool(r.Retryable)
+	f[colError] = cell(r.Error)
+	f[colRequestID] = cell(r.RequestID)
+	f[colKey] = cell(r.Key)
+	f[colPrevious] = cell(r.Previous)
+	f[colFinishedAt] = ""
+	if !r.FinishedAt.IsZero() {
+		f[colFinishedAt] = r.FinishedAt.UTC().Format(time.RFC3339)
 	}
-	w := csv.NewWriter(buf)
-	return gocsv.MarshalCSVWithoutHeaders(recs, gocsv.NewSafeCSVWriter(w))
+	if err := e.w.Write(f[:]); err != nil {
+		return err
+	}
+	e.w.Flush()
+	return e.w.Error()
 }
 
 // cell makes s safe for one physical CSV line and for spreadsheets.

@@ -46,10 +46,13 @@ type Config struct {
 	// together; defaults 64 lines and 200 ms.
 	SyncEvery    int
 	SyncInterval time.Duration
-	// Logger gets one line per finished row (info) and warnings; ShowPII
-	// leaves phone numbers unmasked in logs and errors.
-	Logger  *zap.Logger
-	ShowPII bool
+	// Logger gets a warning per row that did not succeed, one info line per
+	// other finished row when LogEveryRow is set (JSON logs for machines; a
+	// person at a terminal has the progress bar), and other warnings.
+	// ShowPII leaves phone numbers unmasked in logs and errors.
+	Logger      *zap.Logger
+	LogEveryRow bool
+	ShowPII     bool
 	// Progress, when set, is called from one goroutine after each durable
 	// group of rows.
 	Progress func(Progress)
@@ -436,6 +439,8 @@ func logRow(cfg Config, r Result) {
 	lvl := zap.InfoLevel
 	if r.Status != StatusSucceeded && r.Status != StatusPlanned {
 		lvl = zap.WarnLevel
+	} else if !cfg.LogEveryRow {
+		return
 	}
 	ce := cfg.Logger.Check(lvl, "row")
 	if ce == nil {

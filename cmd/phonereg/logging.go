@@ -24,13 +24,7 @@ func isTerminal(w io.Writer) bool {
 // newLogger builds the zap logger on stderr: console on a terminal, JSON
 // otherwise (or as --log-format says).
 func newLogger(o logOptions, stderr io.Writer) (*zap.Logger, error) {
-	format := o.format
-	if format == "auto" {
-		format = "json"
-		if isTerminal(stderr) {
-			format = "console"
-		}
-	}
+	format := logFormat(o, stderr)
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
@@ -54,6 +48,17 @@ func newLogger(o logOptions, stderr io.Writer) (*zap.Logger, error) {
 	}
 	core := zapcore.NewCore(enc, zapcore.AddSync(&lockedWriter{w: stderr}), level)
 	return zap.New(core), nil
+}
+
+// logFormat resolves --log-format auto: console on a terminal, JSON otherwise.
+func logFormat(o logOptions, stderr io.Writer) string {
+	if o.format == "auto" {
+		if isTerminal(stderr) {
+			return "console"
+		}
+		return "json"
+	}
+	return o.format
 }
 
 // lockedWriter serializes writes to stderr, which the progress bar shares.

@@ -65,6 +65,6 @@ that was stopped or crashed resumes from it.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(), newSimCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newReportCmd(), newSimCmd(), newVersionCmd())
 	return root
 }

@@ -194,7 +194,7 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 		},
 		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
 		Workers: o.workers, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
-		Logger: log, ShowPII: o.logs.showPII, Progress: prog.update,
+		Logger: log, LogEveryRow: logFormat(o.logs, stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
 	}
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phonereg/phonereg/pipeline"
+)
+
+// validateOptions are the flags of `phonereg validate`.
+type validateOptions struct {
+	in            string
+	defaultRegion string
+	maps          []string
+	delimiter     string
+	showPII       bool
+}
+
+func newValidateCmd() *cobra.Command {
+	var o validateOptions
+	cmd := &cobra.Command{
+		Use:   "validate --in FILE",
+		Short: "Check an input CSV offline: every row parsed and normalized, each problem with its row number",
+		Long: `validate reads the input as run would, without touching the network, and prints
+each problem with its row number: bad numbers, missing users, rows without a
+phone, the same mobile on two users (SMS sign-in allows a number for one user
+only), and, as a warning, an alternateMobile without a mobile on its row.
+
+Exit codes: 0 no problems (warnings allowed), 1 problems found, 2 the input
+cannot be read at all.`,
+		Example: `  phonereg validate --in users.csv --default-region US
+  phonereg validate --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if delimiterRune(o.delimiter) < 0 {
+				return usagef("--delimiter %q: want one character, or tab", o.delimiter)
+			}
+			in, _, closeIn, err := openInput(o.in, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			defer closeIn()
+			out := cmd.OutOrStdout()
+			v, h, err := pipeline.Validate(cmd.Context(), in, pipeline.InputOptions{
+				Delimiter: delimiterRune(o.delimiter), Maps: o.maps,
+				Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(o.defaultRegion)},
+			}, o.showPII, out)
+			if err != nil {
+				return err
+			}
+			if len(h.Ignored) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: ignoring columns phonereg does not use: %s\n", strings.Join(h.Ignored, ", "))
+			}
+			fmt.Fprintf(out, "%d rows: %d invalid, %d other problems, %d warnings\n", v.Rows, v.Invalid, v.Problems, v.Warnings)
+			if v.Invalid+v.Problems > 0 {
+				return errRowsFailed
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.in, "in", "", "input CSV (- for standard input)")
+	f.StringVar(&o.defaultRegion, "default-region", "", "region for numbers written without a country code, e.g. US, GB, DE")
+	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template (repeatable)")
+	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
+	f.BoolVar(&o.showPII, "show-pii", false, "show phone numbers unmasked")
+	cmd.MarkFlagRequired("in")
+	return cmd
+}

@@ -1,0 +1,90 @@
+package pipeline
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/phonereg/phonereg/graphclient"
+)
+
+// nopGraph answers every write at once, like a Graph with no latency, so that
+// a benchmark measures the pipeline itself: reading, scheduling, the result
+// file. (Against the real client and the emulator, see BenchmarkRunEmulator.)
+type nopGraph struct{}
+
+func (nopGraph) ListPhoneMethods(context.Context, string) ([]graphclient.PhoneMethod, error) {
+	return []graphclient.PhoneMethod{}, nil
+}
+
+func (nopGraph) CreatePhoneMethod(_ context.Context, _ string, t graphclient.PhoneType, n string) (graphclient.PhoneMethod, error) {
+	return graphclient.PhoneMethod{ID: t.MethodID(), PhoneNumber: n, PhoneType: t, SmsSignInState: graphclient.SmsReady}, nil
+}
+func (nopGraph) UpdatePhoneMethod(context.Context, string, string, string) error { return nil }
+func (nopGraph) DeletePhoneMethod(context.Context, string, string) error         { return nil }
+func (nopGraph) EnableSmsSignIn(context.Context, string) error                   { return nil }
+
+// BenchmarkRunMemory1M runs a generated 1,000,000-row input through Run (a
+// Graph that answers at once) and reports rows/s and the peak memory the Go
+// runtime held (peak-sys-MiB approximates RSS; the goal is ≤ 64 MiB), then
+// the peak again for a resume over the finished 1M-row result file.
+func BenchmarkRunMemory1M(b *testing.B) {
+	const n = 1_000_000
+	phones := benchPhones()
+	var peakHeap, peakSys atomic.Uint64
+	sample := func() {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peakHeap.Store(max(peakHeap.Load(), ms.HeapInuse))
+		peakSys.Store(max(peakSys.Load(), ms.Sys-ms.HeapReleased))
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	})
+	dir := b.TempDir()
+	var resume time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		out := filepath.Join(dir, "r.csv")
+		sum, err := Run(context.Background(), nopGraph{}, Config{
+			Input: &rowGenerator{n: n, phones: phones}, Out: out, Read: benchOptions,
+			SmsSignIn: true, Workers: 16, Restart: true,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.Rows != n {
+			b.Fatalf("got %d rows; want %d", sum.Rows, n)
+		}
+		if i == 0 {
+			start := time.Now()
+			sum, err = Run(context.Background(), nopGraph{}, Config{Input: &rowGenerator{n: n, phones: phones}, Out: out, Read: benchOptions})
+			if err != nil || sum.Skipped != n {
+				b.Fatalf("resume: %v, skipped %d", err, sum.Skipped)
+			}
+			resume = time.Since(start)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peakSys.Load())/(1<<20), "peak-sys-MiB")
+	b.ReportMetric(resume.Seconds(), "resume-1M-s")
+}

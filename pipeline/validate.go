@@ -1,0 +1,74 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"strings"
+)
+
+// Validation counts what Validate found.
+type Validation struct {
+	Rows     int // data rows read
+	Invalid  int // rows run would record as invalid
+	Problems int // other problems: the same mobile on two users
+	Warnings int // rows that may fail: alternateMobile without a mobile
+}
+
+// Validate reads and normalizes every row offline, as run would, and writes
+// each problem with its row number to w: invalid rows, the same mobile number
+// on two users (SMS sign-in allows a number for one user only), and, as a
+// warning, an alternateMobile without a mobile on its row. It never touches
+// the network. Memory grows only with the number of distinct mobiles (16 bytes
+// each).
+func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w io.Writer) (*Validation, Header, error) {
+	v := &Validation{}
+	type owner struct {
+		row  int
+		user uint64
+	}
+	mobiles := map[uint64]owner{}
+	hash := func(s string) uint64 {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		return h.Sum64()
+	}
+	mask := func(n string) string {
+		if showPII {
+			return n
+		}
+		return MaskPhone(n)
+	}
+	h, err := ReadRows(ctx, r, o, func(row Row) error {
+		v.Rows++
+		who := row.User
+		if who == "" {
+			who = "(no user)"
+		}
+		if row.Invalid != "" {
+			v.Invalid++
+			_, err := fmt.Fprintf(w, "row %d (line %d): %s: invalid: %s\n", row.Num, row.Line, who, row.Invalid)
+			return err
+		}
+		if m := row.Phones[0]; m != "" {
+			k, u := hash(m), hash(strings.ToLower(row.User))
+			if first, ok := mobiles[k]; ok && first.user != u {
+				v.Problems++
+				if _, err := fmt.Fprintf(w, "row %d (line %d): %s: mobile %s is also the mobile of row %d's user; SMS sign-in allows a number for one user only\n",
+					row.Num, row.Line, who, mask(m), first.row); err != nil {
+					return err
+				}
+			} else if !ok {
+				mobiles[k] = owner{row.Num, u}
+			}
+		} else if row.Phones[1] != "" {
+			v.Warnings++
+			if _, err := fmt.Fprintf(w, "row %d (line %d): %s: warning: alternateMobile without a mobile: it fails unless the user already has a mobile\n", row.Num, row.Line, who); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return v, h, err
+}

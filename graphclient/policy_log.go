@@ -68,7 +68,13 @@ func (p *tryPolicy) Do(req *policy.Request) (*http.Response, error) {
 			p.percent.Store(0)
 		}
 	}
-	if ce := p.log.Check(zap.DebugLevel, "graph try"); ce != nil {
+	// A try that will be retried (throttled, a server error, no answer) is a
+	// warning; the others are debug lines.
+	lvl, msg := zap.DebugLevel, "graph try"
+	if err != nil || (resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500)) {
+		lvl, msg = zap.WarnLevel, "graph try failed; retrying if attempts remain"
+	}
+	if ce := p.log.Check(lvl, msg); ce != nil {
 		fields := []zap.Field{
 			zap.String("method", req.Raw().Method),
 			zap.String("route", req.Raw().URL.EscapedPath()),

@@ -75,8 +75,13 @@ func TestLogPerTry(t *testing.T) {
 	for i, e := range entries {
 		r := reqs[i]
 		attempt++
-		if e.Level != zapcore.DebugLevel || e.Message != "graph try" {
-			t.Errorf("line %d: got %v %q; want a debug line \"graph try\"", i, e.Level, e.Message)
+		// Tries that will be retried (dropped, 429, 5xx) are warnings.
+		wantLevel, wantMsg := zapcore.DebugLevel, "graph try"
+		if r.Status == 0 || r.Status == http.StatusTooManyRequests || r.Status >= 500 {
+			wantLevel, wantMsg = zapcore.WarnLevel, "graph try failed; retrying if attempts remain"
+		}
+		if e.Level != wantLevel || e.Message != wantMsg {
+			t.Errorf("line %d: got %v %q; want %v %q", i, e.Level, e.Message, wantLevel, wantMsg)
 		}
 		f := e.ContextMap()
 		if f["method"] != r.Method || f["route"] != r.Path || f["clientRequestId"] != r.ClientRequestID {

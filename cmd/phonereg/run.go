@@ -201,7 +201,7 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 	if sum != nil {
 		st := client.Stats()
 		fmt.Fprint(stderr, "\n"+sum.String())
-		fmt.Fprintf(stderr, "  requests:  %d sent (%d tries), %d throttled\n", st.Requests, st.Tries, st.Throttled)
+		fmt.Fprintf(stderr, "  requests:  %d sent, %d retries, %d throttled (429)\n", st.Requests, max(0, st.Tries-st.Requests), st.Throttled)
 		if o.summaryJSON != "" {
 			if err := writeSummaryJSON(o.summaryJSON, sum, st); err != nil {
 				runErr = errors.Join(runErr, err)
@@ -436,12 +436,13 @@ type summaryJSON struct {
 	*pipeline.Summary
 	Requests  int64  `json:"requests"`
 	Tries     int64  `json:"tries"`
+	Retries   int64  `json:"retries"`
 	Throttled int64  `json:"throttled"`
 	Version   string `json:"version"`
 }
 
 func writeSummaryJSON(path string, sum *pipeline.Summary, st graphclient.Stats) error {
-	b, err := json.MarshalIndent(summaryJSON{Summary: sum, Requests: st.Requests, Tries: st.Tries, Throttled: st.Throttled, Version: version}, "", "  ")
+	b, err := json.MarshalIndent(summaryJSON{Summary: sum, Requests: st.Requests, Tries: st.Tries, Retries: max(0, st.Tries-st.Requests), Throttled: st.Throttled, Version: version}, "", "  ")
 	if err != nil {
 		return err
 	}

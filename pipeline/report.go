@@ -16,9 +16,9 @@ import (
 
 // Report summarizes a result file (phonereg report).
 type Report struct {
-	Rows     int                       `json:"rows"`
-	ByStatus map[Status]int            `json:"byStatus"`
-	Outcomes map[string]map[string]int `json:"outcomes"`
+	Rows     int            `json:"rows"`
+	ByStatus map[Status]int `json:"byStatus"`
+	Outcomes Outcomes       `json:"outcomes"`
 	// Retryable counts failed and partial rows a resumed run would redo.
 	Retryable int `json:"retryable"`
 	// TopErrors are the most frequent errors, most frequent first.
@@ -56,7 +56,7 @@ func ReadReport(ctx context.Context, r io.Reader, top int) (*Report, error) {
 		err       string
 	}
 	rows := map[int]last{}
-	rep := &Report{ByStatus: map[Status]int{}, Outcomes: map[string]map[string]int{}}
+	rep := &Report{ByStatus: map[Status]int{}, Outcomes: Outcomes{}}
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -91,19 +91,7 @@ func ReadReport(ctx context.Context, r io.Reader, top int) (*Report, error) {
 		if (l.status == StatusFailed || l.status == StatusPartial) && l.retryable {
 			rep.Retryable++
 		}
-		add := func(step, out string) {
-			if out == "" {
-				return
-			}
-			if rep.Outcomes[step] == nil {
-				rep.Outcomes[step] = map[string]int{}
-			}
-			rep.Outcomes[step][out]++
-		}
-		for i, step := range []string{"mobile", "alternateMobile", "office"} {
-			add(step, l.phones[i])
-		}
-		add("smsSignIn", l.sms)
+		rep.Outcomes.add(l.phones, l.sms)
 		if l.err != "" {
 			k := foldError(l.err)
 			if e, ok := errs[k]; ok {
@@ -179,26 +167,9 @@ func (w *wholeLines) Read(p []byte) (int, error) {
 func (r *Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "rows:      %d\n", r.Rows)
-	var parts []string
-	for _, st := range []Status{StatusSucceeded, StatusPlanned, StatusPartial, StatusFailed, StatusInvalid} {
-		if n := r.ByStatus[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", st, n))
-		}
-	}
-	fmt.Fprintf(&b, "status:    %s\n", strings.Join(parts, ", "))
+	writeTally(&b, "", r.ByStatus, r.Outcomes)
 	if r.Retryable > 0 {
 		fmt.Fprintf(&b, "retryable: %d rows a rerun with the same --out retries\n", r.Retryable)
-	}
-	for _, step := range []string{"mobile", "alternateMobile", "office", "smsSignIn"} {
-		m := r.Outcomes[step]
-		if len(m) == 0 {
-			continue
-		}
-		var ps []string
-		for _, k := range sortedKeys(m) {
-			ps = append(ps, fmt.Sprintf("%s %d", k, m[k]))
-		}
-		fmt.Fprintf(&b, "%-10s %s\n", step+":", strings.Join(ps, ", "))
 	}
 	if r.Torn > 0 {
 		fmt.Fprintf(&b, "torn:      %d line(s) that are not whole result lines (ignored)\n", r.Torn)

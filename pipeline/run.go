@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,7 +75,7 @@ type Summary struct {
 	Skipped   int `json:"skipped"`
 	// Outcomes this run, per step (mobile, alternateMobile, office,
 	// smsSignIn), per outcome.
-	Outcomes map[string]map[string]int `json:"outcomes"`
+	Outcomes Outcomes `json:"outcomes"`
 	// DroppedLines are damaged lines cut from the end of the result file.
 	DroppedLines int `json:"droppedLines,omitempty"`
 	// Interrupted is set when the run stopped before the end of the input.
@@ -142,7 +140,7 @@ func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{ResultFile: cfg.Out, Outcomes: map[string]map[string]int{}, DryRun: cfg.DryRun}
+	sum := &Summary{ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun}
 	if j.prior != nil && j.prior.dropped > 0 {
 		sum.DroppedLines = j.prior.dropped
 		cfg.Logger.Warn("result file: cut a torn or damaged last line; its row is redone", zap.Int("lines", j.prior.dropped))
@@ -396,7 +394,7 @@ func writeResults(ctx context.Context, j *journal, results <-chan Result, cfg Co
 			if !ok {
 				return flush()
 			}
-			count(sum, r)
+			sum.Outcomes.add(r.Phones, r.SmsSignIn)
 			batch = append(batch, r)
 			if len(batch) >= cfg.SyncEvery {
 				if err := flush(); err != nil {
@@ -415,24 +413,6 @@ func writeResults(ctx context.Context, j *journal, results <-chan Result, cfg Co
 			return ctx.Err()
 		}
 	}
-}
-
-func count(sum *Summary, r Result) {
-	add := func(step, out string) {
-		if out == "" {
-			return
-		}
-		m := sum.Outcomes[step]
-		if m == nil {
-			m = map[string]int{}
-			sum.Outcomes[step] = m
-		}
-		m[out]++
-	}
-	for i, t := range graphclient.PhoneTypes {
-		add(string(t), r.Phones[i])
-	}
-	add("smsSignIn", r.SmsSignIn)
 }
 
 func logRow(cfg Config, r Result) {
@@ -476,35 +456,11 @@ func (s *Summary) String() string {
 	}
 	fmt.Fprintf(&b, "%s\n", title)
 	fmt.Fprintf(&b, "  rows:      %d in the result file; %d processed now, %d finished earlier\n", s.Rows, s.Processed, s.Skipped)
-	var parts []string
-	for _, st := range []Status{StatusSucceeded, StatusPlanned, StatusPartial, StatusFailed, StatusInvalid} {
-		if n := s.ByStatus[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", st, n))
-		}
-	}
-	if len(parts) == 0 {
-		parts = []string{"none"}
-	}
-	fmt.Fprintf(&b, "  status:    %s\n", strings.Join(parts, ", "))
-	for _, step := range []string{"mobile", "alternateMobile", "office", "smsSignIn"} {
-		m := s.Outcomes[step]
-		if len(m) == 0 {
-			continue
-		}
-		var ps []string
-		for _, k := range sortedKeys(m) {
-			ps = append(ps, fmt.Sprintf("%s %d", k, m[k]))
-		}
-		fmt.Fprintf(&b, "  %-10s %s\n", step+":", strings.Join(ps, ", "))
-	}
+	writeTally(&b, "  ", s.ByStatus, s.Outcomes)
 	if s.DroppedLines > 0 {
 		fmt.Fprintf(&b, "  repaired:  %d torn line(s) cut from the result file\n", s.DroppedLines)
 	}
 	fmt.Fprintf(&b, "  elapsed:   %s\n", s.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(&b, "  results:   %s\n", s.ResultFile)
 	return b.String()
-}
-
-func sortedKeys(m map[string]int) []string {
-	return slices.Sorted(maps.Keys(m))
 }

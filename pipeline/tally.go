@@ -1,0 +1,56 @@
+package pipeline
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Outcomes counts, per step (mobile, alternateMobile, office, smsSignIn), how
+// many rows had each outcome.
+type Outcomes map[string]map[string]int
+
+// steps are a result's step columns, in order.
+var steps = []string{"mobile", "alternateMobile", "office", "smsSignIn"}
+
+// add counts the outcomes of one row.
+func (o Outcomes) add(phones [3]string, sms string) {
+	for i, out := range append(phones[:], sms) {
+		if out == "" {
+			continue
+		}
+		m := o[steps[i]]
+		if m == nil {
+			m = map[string]int{}
+			o[steps[i]] = m
+		}
+		m[out]++
+	}
+}
+
+// writeTally writes rows by status and the outcomes per step, one line each,
+// for a terminal.
+func writeTally(b *strings.Builder, indent string, byStatus map[Status]int, o Outcomes) {
+	var parts []string
+	for _, st := range []Status{StatusSucceeded, StatusPlanned, StatusPartial, StatusFailed, StatusInvalid} {
+		if n := byStatus[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{"none"}
+	}
+	fmt.Fprintf(b, "%s%-10s %s\n", indent, "status:", strings.Join(parts, ", "))
+	for _, step := range steps {
+		m := o[step]
+		if len(m) == 0 {
+			continue
+		}
+		var ps []string
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			ps = append(ps, fmt.Sprintf("%s %d", k, m[k]))
+		}
+		fmt.Fprintf(b, "%s%-10s %s\n", indent, step+":", strings.Join(ps, ", "))
+	}
+}

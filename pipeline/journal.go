@@ -112,6 +112,9 @@ type journal struct {
 	pending int             // lines written since the last sync
 	buf     bytes.Buffer
 	enc     *resultEncoder // writes into buf
+	// created: the file did not exist before; backedUp: --restart moved an
+	// older one to .bak. abandon undoes both.
+	created, backedUp bool
 }
 
 // ErrNotResultFile is returned when --out names a file that is not a phonereg
@@ -122,16 +125,21 @@ var ErrNotResultFile = errors.New("not a phonereg result file")
 // appending and reads what an earlier run left there. With restart, an
 // existing file is renamed to path+".bak" first.
 func openJournal(path string, restart bool) (*journal, error) {
+	j := &journal{path: path}
 	if restart {
-		if err := os.Rename(path, path+".bak"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		err := os.Rename(path, path+".bak")
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("result file: keeping the old one as .bak: %w", err)
 		}
+		j.backedUp = err == nil
 	}
+	_, err := os.Stat(path)
+	j.created = errors.Is(err, os.ErrNotExist)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("result file: %w", err)
 	}
-	j := &journal{path: path, f: f}
+	j.f = f
 	if err := j.load(); err != nil {
 		f.Close()
 		return nil, err
@@ -402,6 +410,23 @@ func (j *journal) compact() (Counts, error) {
 		d.Close()
 	}
 	return counts, nil
+}
+
+// abandon closes a journal this run wrote nothing to and puts things back as
+// they were: a file it created is removed, a file --restart moved to .bak is
+// moved back. It reports false (and does nothing) once a line was written.
+func (j *journal) abandon() bool {
+	if j.off.len() > 0 {
+		return false
+	}
+	j.f.Close()
+	if j.created {
+		os.Remove(j.path)
+	}
+	if j.backedUp {
+		os.Rename(j.path+".bak", j.path)
+	}
+	return true
 }
 
 // close syncs and closes the journal without compacting it.

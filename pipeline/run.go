@@ -111,8 +111,10 @@ type task struct {
 // (*InputError), the result file cannot be written, the credential stopped
 // working (*graphclient.AuthError), or ctx was cancelled (context.Canceled,
 // after the rows in flight finished or the grace period ran out). The result
-// file is compacted in every case but a failure to write it. Failed rows are
-// not errors: they are in the summary and the file.
+// file is compacted in every case but a failure to write it, and the summary
+// returned with the error; when the input could not be read before any row,
+// no result file is left behind and the summary is nil. Failed rows are not
+// errors: they are in the summary and the file.
 func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 	start := time.Now()
 	if cfg.Workers <= 0 {
@@ -264,8 +266,13 @@ func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 		runErr = fe.err
 	}
 	sum.Skipped = int(skipped.Load())
-	if len(header.Ignored) > 0 {
+	if len(header.Ignored) > 0 && runErr == nil {
 		cfg.Logger.Warn("input: ignoring columns phonereg does not use", zap.Strings("columns", header.Ignored))
+	}
+	var ie *InputError
+	if errors.As(runErr, &ie) && j.abandon() {
+		// The input could not be read at all: leave no result file behind.
+		return nil, runErr
 	}
 	counts, cerr := j.compact()
 	if cerr != nil {

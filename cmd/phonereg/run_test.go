@@ -85,6 +85,9 @@ func TestRunExitCodes(t *testing.T) {
 			}
 		})
 	}
+	if _, err := os.Stat(filepath.Join(dir, "n.results.csv")); !os.IsNotExist(err) {
+		t.Errorf("an unreadable input left a result file behind (%v)", err)
+	}
 }
 
 func TestRunAuthFailuresExit3AndWriteNothing(t *testing.T) {

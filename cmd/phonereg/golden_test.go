@@ -20,44 +20,63 @@ var (
 )
 
 // TestSamplesGolden runs samples/users.csv through the whole command line on
-// the built-in emulator (seeded from samples/sim-users.csv) and compares the
-// result file, column by column, with testdata/samples.results.golden: every
-// outcome of SPEC §3–4 appears there with its exact column values.
+// the built-in emulator (seeded from samples/sim-users.csv) with each
+// --on-existing mode, --dry-run and --sms-sign-in=false, and compares each
+// result file, column by column, with testdata/samples.NAME.golden: every
+// outcome and status of SPEC §3–4 appears there with its exact column values.
+// go test -run TestSamplesGolden -update rewrites them.
 func TestSamplesGolden(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "users.results.csv")
-	code, _, stderr := cli(t, context.Background(), "run", "--sim", "--sim-users", "../../samples/sim-users.csv",
-		"--in", "../../samples/users.csv", "--out", out, "--default-region", "US", "--rate", "0", "--progress", "none")
-	if code != 1 {
-		t.Fatalf("got exit %d; want 1 (the samples have failing rows)\n%s", code, stderr)
+	tests := []struct {
+		name  string
+		flags []string
+		exit  int
+	}{
+		{"default", nil, 1},
+		{"skip", []string{"--on-existing", "skip"}, 1},
+		{"update", []string{"--on-existing", "update"}, 1},
+		{"dry-run", []string{"--dry-run", "--on-existing", "update"}, 1},
+		{"no-sms", []string{"--sms-sign-in=false"}, 1},
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := timeRe.ReplaceAllString(uuidRe.ReplaceAllString(string(b), "REQUEST-ID"), "TIME")
-	golden := filepath.Join("testdata", "samples.results.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestSamplesGolden -update)", err)
-	}
-	if got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < max(len(gl), len(wl)); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "users.results.csv")
+			args := append([]string{"run", "--sim", "--sim-users", "../../samples/sim-users.csv",
+				"--in", "../../samples/users.csv", "--out", out, "--default-region", "US", "--rate", "0", "--progress", "none"}, tc.flags...)
+			code, _, stderr := cli(t, context.Background(), args...)
+			if code != tc.exit {
+				t.Fatalf("got exit %d; want %d\n%s", code, tc.exit, stderr)
 			}
-			if i < len(wl) {
-				w = wl[i]
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if g != w {
-				t.Errorf("line %d:\ngot  %s\nwant %s", i+1, g, w)
+			got := timeRe.ReplaceAllString(uuidRe.ReplaceAllString(string(b), "REQUEST-ID"), "TIME")
+			golden := filepath.Join("testdata", "samples."+tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestSamplesGolden -update)", err)
+			}
+			if got == string(want) {
+				return
+			}
+			gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+			for i := 0; i < max(len(gl), len(wl)); i++ {
+				var g, w string
+				if i < len(gl) {
+					g = gl[i]
+				}
+				if i < len(wl) {
+					w = wl[i]
+				}
+				if g != w {
+					t.Errorf("line %d:\ngot  %s\nwant %s", i+1, g, w)
+				}
+			}
+		})
 	}
 }

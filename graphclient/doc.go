@@ -8,8 +8,8 @@
 // phonereg. Small policies of its own add what azcore lacks, each in its own
 // file: a throttle gate shared by every goroutine (policy_gate.go), a rate
 // limiter in front of every try (policy_rate.go), fractional Retry-After values
-// (policy_retryafter.go), a fresh client-request-id per try and one debug log
-// line per try (policy_log.go).
+// (policy_retryafter.go), a fresh client-request-id per try and one log line
+// per try: debug, or a warning for a try that is retried (policy_log.go).
 //
 // Every non-2xx answer becomes a *Error that works with errors.Is and the
 // sentinels ErrNotFound, ErrThrottled, ErrConflict, ErrUnauthorized,

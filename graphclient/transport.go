@@ -2,7 +2,6 @@ package graphclient
 
 import (
 	"crypto/tls"
-	"errors"
 	"io"
 	"math"
 	"net/http"
@@ -13,10 +12,6 @@ import (
 
 // maxBody caps every response body the client reads.
 const maxBody = 1 << 20
-
-// errRedirect refuses redirects: Graph does not redirect these endpoints, and
-// following one could take the request somewhere the token must not go.
-var errRedirect = errors.New("graph: refusing to follow a redirect")
 
 // NewHTTPClient returns the HTTP client phonereg uses: HTTP/2, no redirects,
 // and tlsConfig (nil: the system's roots, SSL_CERT_FILE honoured).

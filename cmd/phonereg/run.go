@@ -125,7 +125,7 @@ rows failed, 2 usage or unreadable input, 3 authentication or permission failure
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.in, "in", "", "input CSV (- for standard input)")
-	f.StringVar(&o.out, "out", "", "result file (default: the input's name with .results.csv, or .dry-run.csv with --dry-run)")
+	f.StringVar(&o.out, "out", "", "result file (default: the input's name with .results.csv); a dry run's planned rows are redone by the next real run")
 	f.StringVar(&o.defaultRegion, "default-region", "", "region for numbers written without a country code, e.g. US, GB, DE")
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template FIELD='+{Country Code} {Phone}x{Ext}' (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
@@ -163,7 +163,7 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 	defer closeIn()
 	out := o.out
 	if out == "" {
-		out = defaultOut(o.in, o.dryRun)
+		out = defaultOut(o.in)
 	}
 
 	client, stopSim, err := connect(o.conn, log)
@@ -272,13 +272,9 @@ func delimiterRune(s string) rune {
 	return r[0]
 }
 
-// defaultOut is the result file next to the input.
-func defaultOut(in string, dryRun bool) string {
-	base := strings.TrimSuffix(in, filepath.Ext(in))
-	if dryRun {
-		return base + ".dry-run.csv"
-	}
-	return base + ".results.csv"
+// defaultOut is the result file next to the input (SPEC §4).
+func defaultOut(in string) string {
+	return strings.TrimSuffix(in, filepath.Ext(in)) + ".results.csv"
 }
 
 // openInput opens --in and estimates its rows (0 when unknown: standard

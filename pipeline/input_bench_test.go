@@ -8,9 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -184,34 +182,10 @@ func (g *rowGenerator) Read(p []byte) (int, error) {
 func BenchmarkReadRowsMemory(b *testing.B) {
 	const n = 1_000_000
 	phones := benchPhones()
-	var peakHeap, peakSys atomic.Uint64
-	sample := func() {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		if ms.HeapInuse > peakHeap.Load() {
-			peakHeap.Store(ms.HeapInuse)
-		}
-		if ms.Sys > peakSys.Load() {
-			peakSys.Store(ms.Sys)
-		}
-	}
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	})
+	mem := startMemSampler()
 	rows := 0
 	var live uint64
 	b.ResetTimer()
@@ -231,14 +205,12 @@ func BenchmarkReadRowsMemory(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	wg.Wait()
-	sample()
+	peakHeap, peakSys := mem.stop()
 	if rows != n*b.N {
 		b.Fatalf("got %d rows; want %d", rows, n*b.N)
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(live-min(live, base.HeapInuse))/(1<<20), "live-MiB")
-	b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(float64(peakSys.Load())/(1<<20), "peak-sys-MiB")
+	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peakSys)/(1<<20), "peak-sys-MiB")
 }

@@ -35,27 +35,7 @@ func (nopGraph) EnableSmsSignIn(context.Context, string) error                  
 func BenchmarkRunMemory1M(b *testing.B) {
 	const n = 1_000_000
 	phones := benchPhones()
-	var peakHeap, peakSys atomic.Uint64
-	sample := func() {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		peakHeap.Store(max(peakHeap.Load(), ms.HeapInuse))
-		peakSys.Store(max(peakSys.Load(), ms.Sys-ms.HeapReleased))
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	})
+	mem := startMemSampler()
 	dir := b.TempDir()
 	var resume time.Duration
 	b.ResetTimer()
@@ -81,10 +61,50 @@ func BenchmarkRunMemory1M(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	wg.Wait()
+	peakHeap, peakSys := mem.stop()
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
-	b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(float64(peakSys.Load())/(1<<20), "peak-sys-MiB")
+	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peakSys)/(1<<20), "peak-sys-MiB")
 	b.ReportMetric(resume.Seconds(), "resume-1M-s")
+}
+
+// memSampler samples the Go runtime's memory every 5 ms and keeps the peaks:
+// heap in use, and memory held from the OS (Sys less what was released),
+// which approximates RSS.
+type memSampler struct {
+	peakHeap, peakSys atomic.Uint64
+	done              chan struct{}
+	wg                sync.WaitGroup
+}
+
+func startMemSampler() *memSampler {
+	m := &memSampler{done: make(chan struct{})}
+	m.wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			m.sample()
+			select {
+			case <-m.done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return m
+}
+
+func (m *memSampler) sample() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.peakHeap.Store(max(m.peakHeap.Load(), ms.HeapInuse))
+	m.peakSys.Store(max(m.peakSys.Load(), ms.Sys-ms.HeapReleased))
+}
+
+// stop ends the sampling, takes a last sample, and returns the peaks.
+func (m *memSampler) stop() (heap, sys uint64) {
+	close(m.done)
+	m.wg.Wait()
+	m.sample()
+	return m.peakHeap.Load(), m.peakSys.Load()
 }

@@ -38,7 +38,7 @@ DEMO_RUN  = ./$(BIN) run --sim --sim-users samples/sim-users.csv --in samples/us
 demo: build
 	@rm -f $(DEMO_OUT) $(DEMO_OUT).bak
 	@echo "== 1. phonereg validate: check the input offline"
-	-./$(BIN) validate --in samples/users.csv --default-region US
+	@./$(BIN) validate --in samples/users.csv --default-region US; echo "   exit code $$? (1: problems found; run records them as invalid rows)"
 	@echo
 	@echo "== 2. phonereg run --sim: samples/users.csv against the built-in Graph emulator"
 	@echo "   (seeded from samples/sim-users.csv; unknown users are created on first use)"

@@ -23,8 +23,8 @@ func isTerminal(w io.Writer) bool {
 
 // newLogger builds the zap logger on stderr: console on a terminal, JSON
 // otherwise (or as --log-format says).
-func newLogger(o logOptions, stderr io.Writer) (*zap.Logger, error) {
-	format := logFormat(o, stderr)
+func newLogger(o logOptions, stderr *stderrWriter) (*zap.Logger, error) {
+	format := logFormat(o, stderr.w)
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
@@ -46,7 +46,7 @@ func newLogger(o logOptions, stderr io.Writer) (*zap.Logger, error) {
 	if o.verbose {
 		level = zap.DebugLevel
 	}
-	core := zapcore.NewCore(enc, zapcore.AddSync(&lockedWriter{w: stderr}), level)
+	core := zapcore.NewCore(enc, zapcore.AddSync(stderr), level)
 	return zap.New(core), nil
 }
 
@@ -61,16 +61,38 @@ func logFormat(o logOptions, stderr io.Writer) string {
 	return o.format
 }
 
-// lockedWriter serializes writes to stderr, which the progress bar shares.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// stderrWriter is stderr shared by the logs and the progress bar: writes are
+// serialized, and a log line first clears the bar's line (the bar redraws on
+// its next update) so that the two do not run into each other.
+type stderrWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	barOn  bool
+	barOut barWriter
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func newStderrWriter(w io.Writer) *stderrWriter {
+	s := &stderrWriter{w: w}
+	s.barOut = barWriter{s}
+	return s
+}
+
+func (s *stderrWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.barOn {
+		io.WriteString(s.w, "\r\033[K")
+	}
+	return s.w.Write(p)
+}
+
+// barWriter is the progress bar's way to stderr: serialized with the logs.
+type barWriter struct{ s *stderrWriter }
+
+func (b barWriter) Write(p []byte) (int, error) {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	return b.s.w.Write(p)
 }
 
 // progress shows the run's progress: a bar on a terminal, a log line every
@@ -86,12 +108,12 @@ type progress struct {
 	done  chan struct{}
 }
 
-func newProgress(o logOptions, stderr io.Writer, total int, log *zap.Logger) *progress {
+func newProgress(o logOptions, stderr *stderrWriter, total int, log *zap.Logger) *progress {
 	p := &progress{total: total, start: time.Now(), log: log}
 	mode := o.progress
 	if mode == "auto" {
 		mode = "log"
-		if isTerminal(stderr) {
+		if isTerminal(stderr.w) {
 			mode = "bar"
 		}
 	}
@@ -102,7 +124,7 @@ func newProgress(o logOptions, stderr io.Writer, total int, log *zap.Logger) *pr
 			max = -1
 		}
 		p.bar = progressbar.NewOptions64(max,
-			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetWriter(stderr.barOut),
 			progressbar.OptionSetDescription("rows"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
@@ -110,8 +132,11 @@ func newProgress(o logOptions, stderr io.Writer, total int, log *zap.Logger) *pr
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionFullWidth(),
+			progressbar.OptionSetWidth(30),
 		)
+		stderr.mu.Lock()
+		stderr.barOn = true
+		stderr.mu.Unlock()
 	case "log":
 		p.stop, p.done = make(chan struct{}), make(chan struct{})
 		go p.logEvery(10 * time.Second)

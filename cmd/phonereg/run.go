@@ -150,7 +150,8 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 	if err := o.validate(); err != nil {
 		return err
 	}
-	log, err := newLogger(o.logs, stderr)
+	errw := newStderrWriter(stderr)
+	log, err := newLogger(o.logs, errw)
 	if err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 		log.Warn(grant.Warning)
 	}
 
-	prog := newProgress(o.logs, stderr, total, log)
+	prog := newProgress(o.logs, errw, total, log)
 	cfg := pipeline.Config{
 		Input: in, InputName: o.in, Out: out,
 		Read: pipeline.InputOptions{

@@ -117,6 +117,28 @@ type journal struct {
 	created, backedUp bool
 }
 
+// ResultFileError is a failure to read or write the result file: the run
+// cannot record its rows (exit code 2).
+type ResultFileError struct {
+	Path string
+	Op   string // what was being done, or ""
+	Err  error
+}
+
+func (e *ResultFileError) Error() string {
+	s := "result file " + e.Path + ": "
+	if e.Op != "" {
+		s += e.Op + ": "
+	}
+	return s + e.Err.Error()
+}
+
+func (e *ResultFileError) Unwrap() error { return e.Err }
+
+func fileErr(path, op string, err error) error {
+	return &ResultFileError{Path: path, Op: op, Err: err}
+}
+
 // ErrNotResultFile is returned when --out names a file that is not a phonereg
 // result file.
 var ErrNotResultFile = errors.New("not a phonereg result file")
@@ -129,7 +151,7 @@ func openJournal(path string, restart bool) (*journal, error) {
 	if restart {
 		err := os.Rename(path, path+".bak")
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("result file: keeping the old one as .bak: %w", err)
+			return nil, fileErr(j.path, "keeping the old one as .bak", err)
 		}
 		j.backedUp = err == nil
 	}
@@ -137,7 +159,7 @@ func openJournal(path string, restart bool) (*journal, error) {
 	j.created = errors.Is(err, os.ErrNotExist)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("result file: %w", err)
+		return nil, fileErr(j.path, "", err)
 	}
 	j.f = f
 	if err := j.load(); err != nil {
@@ -146,7 +168,7 @@ func openJournal(path string, restart bool) (*journal, error) {
 	}
 	if err := f.Chmod(0o600); err != nil { // an older file keeps its mode otherwise; it holds PII
 		f.Close()
-		return nil, fmt.Errorf("result file: %w", err)
+		return nil, fileErr(j.path, "", err)
 	}
 	j.w = bufio.NewWriterSize(&offsetWriter{f: f, off: &j.end}, 64<<10)
 	return j, nil
@@ -170,11 +192,11 @@ func (o *offsetWriter) Write(p []byte) (int, error) {
 func (j *journal) load() error {
 	fi, err := j.f.Stat()
 	if err != nil {
-		return fmt.Errorf("result file: %w", err)
+		return fileErr(j.path, "", err)
 	}
 	if fi.Size() == 0 {
 		if _, err := j.f.WriteAt([]byte(headerLine), 0); err != nil {
-			return fmt.Errorf("result file: %w", err)
+			return fileErr(j.path, "", err)
 		}
 		j.end = int64(len(headerLine))
 		return j.f.Sync()
@@ -187,7 +209,7 @@ func (j *journal) load() error {
 			// A file cut inside its header: nothing was recorded yet.
 			j.end = 0
 			if err := j.f.Truncate(0); err != nil {
-				return fmt.Errorf("result file: %w", err)
+				return fileErr(j.path, "", err)
 			}
 			return j.load()
 		}
@@ -218,10 +240,10 @@ func (j *journal) load() error {
 	if off < fi.Size() {
 		// Cut the damaged tail: everything after the last good line is redone.
 		if err := j.f.Truncate(off); err != nil {
-			return fmt.Errorf("result file: cutting a torn last line: %w", err)
+			return fileErr(j.path, "cutting a torn last line", err)
 		}
 		if err := j.f.Sync(); err != nil {
-			return fmt.Errorf("result file: %w", err)
+			return fileErr(j.path, "", err)
 		}
 	}
 	j.end = off
@@ -308,12 +330,12 @@ func (j *journal) append(rs []Result) error {
 	for _, r := range rs {
 		start := j.buf.Len()
 		if err := j.enc.encode(r); err != nil {
-			return fmt.Errorf("result file: %w", err)
+			return fileErr(j.path, "", err)
 		}
 		j.note(r, j.end+int64(j.w.Buffered())+int64(start))
 	}
 	if _, err := j.w.Write(j.buf.Bytes()); err != nil {
-		return fmt.Errorf("result file: %w", err)
+		return fileErr(j.path, "", err)
 	}
 	j.pending += len(rs)
 	return nil
@@ -329,13 +351,13 @@ func (j *journal) note(r Result, off int64) {
 // durable.
 func (j *journal) sync() error {
 	if err := j.w.Flush(); err != nil {
-		return fmt.Errorf("result file: %w", err)
+		return fileErr(j.path, "", err)
 	}
 	if j.pending == 0 {
 		return nil
 	}
 	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("result file: %w", err)
+		return fileErr(j.path, "", err)
 	}
 	j.pending = 0
 	return nil
@@ -355,7 +377,7 @@ func (j *journal) compact() (Counts, error) {
 	dir := filepath.Dir(j.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(j.path)+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("result file: compacting: %w", err)
+		return nil, fileErr(j.path, "compacting", err)
 	}
 	ok := false
 	defer func() {
@@ -365,7 +387,7 @@ func (j *journal) compact() (Counts, error) {
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil {
-		return nil, fmt.Errorf("result file: compacting: %w", err)
+		return nil, fileErr(j.path, "compacting", err)
 	}
 	w := bufio.NewWriterSize(tmp, 256<<10)
 	w.WriteString(headerLine)
@@ -387,22 +409,22 @@ func (j *journal) compact() (Counts, error) {
 		}
 		line, err := lr.at(off)
 		if err != nil {
-			return nil, fmt.Errorf("result file: compacting row %d: %w", i+1, err)
+			return nil, fileErr(j.path, fmt.Sprintf("compacting row %d", i+1), err)
 		}
 		w.Write(line)
 		counts[st.status()]++
 	}
 	if err := w.Flush(); err != nil {
-		return nil, fmt.Errorf("result file: compacting: %w", err)
+		return nil, fileErr(j.path, "compacting", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("result file: compacting: %w", err)
+		return nil, fileErr(j.path, "compacting", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("result file: compacting: %w", err)
+		return nil, fileErr(j.path, "compacting", err)
 	}
 	if err := os.Rename(tmp.Name(), j.path); err != nil {
-		return nil, fmt.Errorf("result file: compacting: %w", err)
+		return nil, fileErr(j.path, "compacting", err)
 	}
 	ok = true
 	if d, err := os.Open(dir); err == nil {

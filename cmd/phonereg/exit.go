@@ -37,6 +37,7 @@ func exitCode(err error) int {
 	var (
 		ue *usageError
 		ie *pipeline.InputError
+		fe *pipeline.ResultFileError
 		ae *graphclient.AuthError
 		pe *graphclient.PermissionError
 	)
@@ -45,7 +46,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &ue), errors.As(err, &ie), errors.Is(err, pipeline.ErrNotResultFile):
+	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &fe), errors.Is(err, pipeline.ErrNotResultFile):
 		return exitUsage
 	case errors.As(err, &ae), errors.As(err, &pe):
 		return exitAuth

@@ -105,8 +105,8 @@ the same --out resumes: rows already finished are skipped, the rest redone.
 
 Input columns (matched ignoring case, spaces, _ and -): userPrincipalName or
 userId, mobile, alternateMobile, office. Exit codes: 0 all rows succeeded, 1 some
-rows failed, 2 usage or unreadable input, 3 authentication or permission failure,
-130 interrupted (run again to resume).`,
+rows failed, 2 usage error, unreadable input or unwritable result file,
+3 authentication or permission failure, 130 interrupted (run again to resume).`,
 		Example: `  # against a tenant, credentials from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET
   phonereg run --in users.csv
 

@@ -37,7 +37,7 @@ func readSimEnv(t *testing.T, path string) map[string]string {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		b, err := os.ReadFile(path)
-		if err == nil && strings.Count(string(b), "\n") >= 6 {
+		if err == nil && strings.Count(string(b), "\n") >= 7 {
 			env := map[string]string{}
 			sc := bufio.NewScanner(strings.NewReader(string(b)))
 			for sc.Scan() {

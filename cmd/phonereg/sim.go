@@ -192,6 +192,10 @@ func writeSimState(dir string, srv *graphsim.Server) (string, error) {
 		{"AZURE_CLIENT_ID", srv.ClientID()},
 		{"AZURE_CLIENT_SECRET", srv.ClientSecret()},
 		{"SSL_CERT_FILE", caPath},
+		// With --auth auto, azidentity's chain then uses only the variables
+		// above: it never goes on to probe for a managed identity (IMDS)
+		// elsewhere on the network.
+		{"AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential"},
 	} {
 		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}

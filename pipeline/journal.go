@@ -71,6 +71,8 @@ type prior struct {
 	dropped int
 	// lines counts the lines read.
 	lines int
+	// ordered: one line per row, rows in increasing order (a compacted file).
+	ordered bool
 }
 
 // done reports whether row n with key k was finished by an earlier run and
@@ -201,7 +203,7 @@ func (j *journal) load() error {
 		j.end = int64(len(headerLine))
 		return j.f.Sync()
 	}
-	p := &prior{}
+	p := &prior{ordered: true}
 	br := bufio.NewReaderSize(j.f, 256<<10)
 	header, err := br.ReadString('\n')
 	if err != nil || header != headerLine {
@@ -232,6 +234,9 @@ func (j *journal) load() error {
 		if !ok || n > maxRows {
 			p.dropped++
 			break
+		}
+		if n <= p.state.len() {
+			p.ordered = false
 		}
 		p.set(n, off, key, st)
 		p.lines++
@@ -373,6 +378,17 @@ func (j *journal) compact() (Counts, error) {
 	defer j.f.Close()
 	if err := j.sync(); err != nil {
 		return nil, err
+	}
+	if j.off.len() == 0 && j.prior != nil && j.prior.ordered && j.prior.dropped == 0 {
+		// Nothing written and the file already compact (a rerun of a
+		// finished file): leave it as it is.
+		counts := Counts{}
+		for i := range j.prior.state.len() {
+			if st := j.prior.state.get(i); st&stPresent != 0 {
+				counts[st.status()]++
+			}
+		}
+		return counts, nil
 	}
 	dir := filepath.Dir(j.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(j.path)+".tmp-*")

@@ -301,3 +301,30 @@ func BenchmarkCompact1M(b *testing.B) {
 		}
 	}
 }
+
+func TestJournalLeavesACompactFileAlone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	j, err := openJournal(path, false)
+	must(t, err)
+	must(t, j.append([]Result{res(2, StatusSucceeded, "0000000000000002", false), res(1, StatusFailed, "0000000000000001", false)}))
+	_, err = j.compact()
+	must(t, err)
+	before, err := os.Stat(path)
+	must(t, err)
+
+	j, err = openJournal(path, false)
+	must(t, err)
+	if !j.prior.ordered {
+		t.Fatalf("a compacted file reads as not ordered")
+	}
+	counts, err := j.compact()
+	must(t, err)
+	after, err := os.Stat(path)
+	must(t, err)
+	if !os.SameFile(before, after) {
+		t.Errorf("a rerun that wrote nothing rewrote the compact file")
+	}
+	if counts[StatusSucceeded] != 1 || counts[StatusFailed] != 1 {
+		t.Errorf("got counts %v; want 1 succeeded, 1 failed", counts)
+	}
+}

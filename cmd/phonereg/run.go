@@ -233,6 +233,11 @@ func (o runOptions) validate() error {
 	if delimiterRune(o.delimiter) < 0 {
 		return usagef("--delimiter %q: want one character, or tab", o.delimiter)
 	}
+	if o.defaultRegion != "" {
+		if err := pipeline.CheckRegion(o.defaultRegion); err != nil {
+			return usagef("--default-region: %v", err)
+		}
+	}
 	for _, m := range o.maps {
 		if !strings.Contains(m, "=") {
 			return usagef("--map %q: want FIELD=COLUMN or FIELD=template", m)

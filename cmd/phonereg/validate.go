@@ -37,6 +37,11 @@ cannot be read at all.`,
 			if delimiterRune(o.delimiter) < 0 {
 				return usagef("--delimiter %q: want one character, or tab", o.delimiter)
 			}
+			if o.defaultRegion != "" {
+				if err := pipeline.CheckRegion(o.defaultRegion); err != nil {
+					return usagef("--default-region: %v", err)
+				}
+			}
 			in, _, closeIn, err := openInput(o.in, cmd.InOrStdin())
 			if err != nil {
 				return err

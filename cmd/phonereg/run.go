@@ -150,6 +150,10 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 	if err := o.validate(); err != nil {
 		return err
 	}
+	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+	if err != nil {
+		return err
+	}
 	errw := newStderrWriter(stderr)
 	log, err := newLogger(o.logs, errw)
 	if err != nil {
@@ -189,10 +193,7 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 	prog := newProgress(o.logs, errw, total, log)
 	cfg := pipeline.Config{
 		Input: in, InputName: o.in, Out: out,
-		Read: pipeline.InputOptions{
-			Delimiter: delimiterRune(o.delimiter), Maps: o.maps,
-			Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(o.defaultRegion)},
-		},
+		Read:       read,
 		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
 		Workers: o.workers, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
 		Logger: log, LogEveryRow: logFormat(o.logs, stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
@@ -230,19 +231,6 @@ func (o runOptions) validate() error {
 	if o.workers < 1 || o.workers > 256 {
 		return usagef("--workers %d: want 1 to 256", o.workers)
 	}
-	if delimiterRune(o.delimiter) < 0 {
-		return usagef("--delimiter %q: want one character, or tab", o.delimiter)
-	}
-	if o.defaultRegion != "" {
-		if err := pipeline.CheckRegion(o.defaultRegion); err != nil {
-			return usagef("--default-region: %v", err)
-		}
-	}
-	for _, m := range o.maps {
-		if !strings.Contains(m, "=") {
-			return usagef("--map %q: want FIELD=COLUMN or FIELD=template", m)
-		}
-	}
 	return o.conn.validate()
 }
 
@@ -260,6 +248,26 @@ func (c connOptions) validate() error {
 		return usagef("--sim-users needs --sim")
 	}
 	return nil
+}
+
+// inputOptions checks and converts the input flags that run and validate
+// share.
+func inputOptions(delimiter, region string, maps []string) (pipeline.InputOptions, error) {
+	d := delimiterRune(delimiter)
+	if d < 0 {
+		return pipeline.InputOptions{}, usagef("--delimiter %q: want one character, or tab", delimiter)
+	}
+	if region != "" {
+		if err := pipeline.CheckRegion(region); err != nil {
+			return pipeline.InputOptions{}, usagef("--default-region: %v", err)
+		}
+	}
+	for _, m := range maps {
+		if !strings.Contains(m, "=") {
+			return pipeline.InputOptions{}, usagef("--map %q: want FIELD=COLUMN or FIELD=template", m)
+		}
+	}
+	return pipeline.InputOptions{Delimiter: d, Maps: maps, Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(region)}}, nil
 }
 
 // delimiterRune is --delimiter as a rune: 0 for auto-detection, -1 when

@@ -34,13 +34,9 @@ cannot be read at all.`,
   phonereg validate --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if delimiterRune(o.delimiter) < 0 {
-				return usagef("--delimiter %q: want one character, or tab", o.delimiter)
-			}
-			if o.defaultRegion != "" {
-				if err := pipeline.CheckRegion(o.defaultRegion); err != nil {
-					return usagef("--default-region: %v", err)
-				}
+			read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+			if err != nil {
+				return err
 			}
 			in, _, closeIn, err := openInput(o.in, cmd.InOrStdin())
 			if err != nil {
@@ -48,10 +44,7 @@ cannot be read at all.`,
 			}
 			defer closeIn()
 			out := cmd.OutOrStdout()
-			v, h, err := pipeline.Validate(cmd.Context(), in, pipeline.InputOptions{
-				Delimiter: delimiterRune(o.delimiter), Maps: o.maps,
-				Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(o.defaultRegion)},
-			}, o.showPII, out)
+			v, h, err := pipeline.Validate(cmd.Context(), in, read, o.showPII, out)
 			if err != nil {
 				return err
 			}

@@ -240,10 +240,7 @@ func (p *processor) existing(ctx context.Context, rr *rowRun, i int, t graphclie
 			}
 		}
 		rr.res.Phones[i] = OutcomeUpdated
-		if rr.res.Previous != "" {
-			rr.res.Previous += ";"
-		}
-		rr.res.Previous += string(t) + "=" + cur.PhoneNumber
+		rr.res.addPrevious(t, cur.PhoneNumber)
 		return true, nil
 	default:
 		rr.res.Phones[i] = OutcomeConflict
@@ -385,10 +382,7 @@ func (p *processor) plan(ctx context.Context, rr *rowRun) error {
 			rr.res.Phones[i] = OutcomeKept
 		case p.onExisting == ExistingUpdate:
 			rr.res.Phones[i] = OutcomeWouldUpdate
-			if rr.res.Previous != "" {
-				rr.res.Previous += ";"
-			}
-			rr.res.Previous += string(t) + "=" + cur.PhoneNumber
+			rr.res.addPrevious(t, cur.PhoneNumber)
 		default:
 			rr.res.Phones[i] = OutcomeConflict
 			rr.res.Error = fmt.Sprintf("%s: the user already has %s, not %s", t, p.mask(cur.PhoneNumber), p.mask(n))
@@ -487,6 +481,15 @@ func requestID(err error) string {
 		return ge.RequestID
 	}
 	return ""
+}
+
+// addPrevious records a number the row replaces (or would replace), as the
+// previous column's type=number pairs joined by ';'.
+func (r *Result) addPrevious(t graphclient.PhoneType, number string) {
+	if r.Previous != "" {
+		r.Previous += ";"
+	}
+	r.Previous += string(t) + "=" + number
 }
 
 // sameNumber compares two numbers in Graph's form, ignoring spaces and case.

@@ -20,6 +20,10 @@ const (
 	StatusPlanned   Status = "planned"
 )
 
+// ok reports whether a row with this status needs nothing more: succeeded,
+// or planned by a dry run. Every other status counts as a failure (exit 1).
+func (s Status) ok() bool { return s == StatusSucceeded || s == StatusPlanned }
+
 // Phone step outcomes.
 const (
 	OutcomeAdded       = "added"

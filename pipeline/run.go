@@ -18,10 +18,9 @@ import (
 
 // Config configures Run.
 type Config struct {
-	// Input is the CSV to read; InputName names it in messages.
-	Input     io.Reader
-	InputName string
-	Read      InputOptions
+	// Input is the CSV to read.
+	Input io.Reader
+	Read  InputOptions
 	// Out is the result file's path.
 	Out string
 	// OnExisting: fail (default), skip or update.
@@ -90,7 +89,7 @@ type Summary struct {
 func (s *Summary) Failed() int {
 	n := 0
 	for st, c := range s.ByStatus {
-		if st != StatusSucceeded && st != StatusPlanned {
+		if !st.ok() {
 			n += c
 		}
 	}
@@ -201,7 +200,7 @@ func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 		header, err = ReadRows(readCtx, cfg.Input, cfg.Read, func(r Row) error {
 			if st, ok := j.prior.done(r.Num, r.Key, cfg.RetryFailed); ok {
 				skipped.Add(1)
-				if st&stSucceeded == 0 && st.status() != StatusPlanned {
+				if !st.status().ok() {
 					skippedFailed.Add(1)
 				}
 				return nil
@@ -380,7 +379,7 @@ func writeResults(ctx context.Context, j *journal, results <-chan Result, cfg Co
 		for _, r := range batch {
 			sum.Processed++
 			prog.Done++
-			if r.Status != StatusSucceeded && r.Status != StatusPlanned {
+			if !r.Status.ok() {
 				prog.Failed++
 			}
 			logRow(cfg, r)
@@ -424,7 +423,7 @@ func writeResults(ctx context.Context, j *journal, results <-chan Result, cfg Co
 
 func logRow(cfg Config, r Result) {
 	lvl := zap.InfoLevel
-	if r.Status != StatusSucceeded && r.Status != StatusPlanned {
+	if !r.Status.ok() {
 		lvl = zap.WarnLevel
 	} else if !cfg.LogEveryRow {
 		return

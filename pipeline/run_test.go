@@ -62,7 +62,7 @@ func newEnv(t *testing.T, opts graphsim.Options) *env {
 func (e *env) run(t *testing.T, ctx context.Context, input string, mod func(*Config)) (*Summary, error, map[int]Result) {
 	t.Helper()
 	cfg := Config{
-		Input: strings.NewReader(input), InputName: "in.csv", Out: filepath.Join(e.dir, "in.results.csv"),
+		Input: strings.NewReader(input), Out: filepath.Join(e.dir, "in.results.csv"),
 		SmsSignIn: true, Workers: 4, Read: InputOptions{Phone: PhoneOptions{DefaultRegion: "US"}},
 	}
 	if mod != nil {

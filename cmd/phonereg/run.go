@@ -192,7 +192,7 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 
 	prog := newProgress(o.logs, errw, total, log)
 	cfg := pipeline.Config{
-		Input: in, InputName: o.in, Out: out,
+		Input: in, Out: out,
 		Read:       read,
 		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
 		Workers: o.workers, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
 
@@ -210,13 +209,3 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 // quietLog discards net/http's server log (TLS handshake noise from clients
 // that do not trust the CA, aborted handlers).
 func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

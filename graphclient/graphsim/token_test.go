@@ -34,17 +34,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// startTokenServer starts an emulator closed at the end of the test.
-func startTokenServer(t testing.TB, opts Options) *Server {
-	t.Helper()
-	s, err := NewServer(opts)
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 // azOptions point a credential at s only: its authority host, its CA, no
 // retries (so a refused request fails at once).
 func azOptions(s *Server) azcore.ClientOptions {
@@ -60,6 +49,24 @@ func getToken(t *testing.T, cred azcore.TokenCredential, s *Server) (azcore.Acce
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{s.Scope()}})
+}
+
+// tokenOrRefusal gets a token from cred. With want set it expects a refusal
+// mentioning want and returns the error (claims nil); otherwise it fails on
+// any error and returns the token's verified claims.
+func tokenOrRefusal(t *testing.T, cred azcore.TokenCredential, s *Server, want string) (map[string]any, error) {
+	t.Helper()
+	tok, err := getToken(t, cred, s)
+	if want != "" {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("GetToken error = %v; want one mentioning %q", err, want)
+		}
+		return nil, err
+	}
+	if err != nil {
+		t.Fatalf("GetToken: %v", err)
+	}
+	return tokenClaims(t, s, tok.Token), nil
 }
 
 // tokenClaims verifies tok with s's key and returns its claims as a map, so
@@ -139,7 +146,7 @@ func TestClientSecretCredential(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := startTokenServer(t, tt.opts)
+			s := newServer(t, tt.opts)
 			cred, err := azidentity.NewClientSecretCredential(s.TenantID(), s.ClientID(), s.ClientSecret(),
 				&azidentity.ClientSecretCredentialOptions{ClientOptions: azOptions(s), DisableInstanceDiscovery: true})
 			if err != nil {
@@ -193,7 +200,7 @@ func TestClientSecretCredential(t *testing.T) {
 }
 
 func TestClientSecretCredentialRefused(t *testing.T) {
-	s := startTokenServer(t, Options{})
+	s := newServer(t, Options{})
 	const wrongSecret = "wrong~Secret~0123456789"
 	tests := []struct {
 		name       string
@@ -273,7 +280,7 @@ func postToken(t *testing.T, s *Server, tenant string, form url.Values, header h
 }
 
 func TestTokenEndpointErrors(t *testing.T) {
-	s := startTokenServer(t, Options{})
+	s := newServer(t, Options{})
 	const secret = "not-the~secret-42"
 	base := func(kv ...string) url.Values {
 		v := url.Values{"grant_type": {"client_credentials"}, "client_id": {s.ClientID()}, "scope": {s.Scope() + " openid offline_access profile"}}
@@ -373,7 +380,7 @@ func TestClientCertificateCredential(t *testing.T) {
 	strangerCert, strangerKey := validCert(t)
 	expiredCert, expiredKey := selfSignedCert(t, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
 
-	s := startTokenServer(t, Options{ClientCertificates: []*x509.Certificate{startCert, expiredCert}})
+	s := newServer(t, Options{ClientCertificates: []*x509.Certificate{startCert, expiredCert}})
 	otherID := uuid.NewString()
 	if err := s.AddApplication(Application{ClientID: otherID, Certificates: []*x509.Certificate{otherCert}, Roles: []string{RoleReadAll}}); err != nil {
 		t.Fatal(err)
@@ -402,17 +409,10 @@ func TestClientCertificateCredential(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, err := getToken(t, cred, s)
-			if tt.want != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.want) {
-					t.Fatalf("GetToken error = %v; want one mentioning %s", err, tt.want)
-				}
+			c, _ := tokenOrRefusal(t, cred, s, tt.want)
+			if c == nil {
 				return
 			}
-			if err != nil {
-				t.Fatalf("GetToken: %v", err)
-			}
-			c := tokenClaims(t, s, tok.Token)
 			roles, _ := claimStrings(c, "roles")
 			if c["appid"] != tt.client || c["appidacr"] != "2" || !slices.Equal(roles, tt.wantRoles) {
 				t.Errorf("appid = %v, appidacr = %v, roles = %v; want %s, 2, %v", c["appid"], c["appidacr"], roles, tt.client, tt.wantRoles)
@@ -437,7 +437,7 @@ func signAssertion(t *testing.T, cert *x509.Certificate, key *rsa.PrivateKey, cl
 
 func TestClientAssertionChecks(t *testing.T) {
 	cert, key := validCert(t)
-	s := startTokenServer(t, Options{ClientCertificates: []*x509.Certificate{cert}})
+	s := newServer(t, Options{ClientCertificates: []*x509.Certificate{cert}})
 	endpoint := s.URL + "/" + s.TenantID() + "/oauth2/v2.0/token"
 	now := time.Now()
 	claims := func(edit func(jwt.MapClaims)) jwt.MapClaims {
@@ -448,7 +448,7 @@ func TestClientAssertionChecks(t *testing.T) {
 		}
 		return c
 	}
-	otherServer := startTokenServer(t, Options{})
+	otherServer := newServer(t, Options{})
 	foreignFederated, err := otherServer.FederatedToken(otherServer.ClientID())
 	if err != nil {
 		t.Fatal(err)
@@ -505,7 +505,7 @@ func TestClientAssertionChecks(t *testing.T) {
 }
 
 func TestWorkloadIdentityCredential(t *testing.T) {
-	s := startTokenServer(t, Options{})
+	s := newServer(t, Options{})
 	custom := uuid.NewString()
 	if err := s.AddApplication(Application{ClientID: custom, FederatedSubjects: []string{"repo:phonereg/phonereg:ref:refs/heads/main"}, Roles: []string{RolePhoneReadAll}}); err != nil {
 		t.Fatal(err)
@@ -541,17 +541,10 @@ func TestWorkloadIdentityCredential(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, err := getToken(t, cred, s)
-			if tt.want != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.want) {
-					t.Fatalf("GetToken error = %v; want one mentioning %s", err, tt.want)
-				}
+			c, _ := tokenOrRefusal(t, cred, s, tt.want)
+			if c == nil {
 				return
 			}
-			if err != nil {
-				t.Fatalf("GetToken: %v", err)
-			}
-			c := tokenClaims(t, s, tok.Token)
 			roles, _ := claimStrings(c, "roles")
 			if c["appid"] != tt.client || !slices.Equal(roles, tt.wantRoles) {
 				t.Errorf("appid = %v, roles = %v; want %s, %v", c["appid"], roles, tt.client, tt.wantRoles)
@@ -587,7 +580,7 @@ func TestManagedIdentityCredential(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := startTokenServer(t, Options{})
+			s := newServer(t, Options{})
 			other := Application{ClientID: uuid.NewString(), Roles: []string{RoleReadAll}}
 			if err := s.AddApplication(other); err != nil {
 				t.Fatal(err)
@@ -640,7 +633,7 @@ func TestManagedIdentityCredential(t *testing.T) {
 }
 
 func TestSetRolesAndLifetime(t *testing.T) {
-	s := startTokenServer(t, Options{})
+	s := newServer(t, Options{})
 	newCred := func() azcore.TokenCredential {
 		cred, err := azidentity.NewClientSecretCredential(s.TenantID(), s.ClientID(), s.ClientSecret(),
 			&azidentity.ClientSecretCredentialOptions{ClientOptions: azOptions(s), DisableInstanceDiscovery: true})
@@ -717,7 +710,7 @@ func TestSetRolesAndLifetime(t *testing.T) {
 }
 
 func TestAddApplication(t *testing.T) {
-	s := startTokenServer(t, Options{})
+	s := newServer(t, Options{})
 	id := uuid.NewString()
 	tests := []struct {
 		name    string
@@ -752,8 +745,8 @@ func TestAddApplication(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
-	s := startTokenServer(t, Options{})
-	other := startTokenServer(t, Options{TenantID: s.TenantID(), ClientID: s.ClientID()})
+	s := newServer(t, Options{})
+	other := newServer(t, Options{TenantID: s.TenantID(), ClientID: s.ClientID()})
 	mustIssue := func(s *Server, lifetime time.Duration) string {
 		tok, err := s.IssueToken(s.ClientID(), lifetime)
 		if err != nil {
@@ -846,7 +839,7 @@ func TestAuthenticate(t *testing.T) {
 // TestAuthenticateConcurrent runs authenticate while tokens are issued and
 // settings change, for the race detector.
 func TestAuthenticateConcurrent(t *testing.T) {
-	s := startTokenServer(t, Options{})
+	s := newServer(t, Options{})
 	tok, err := s.IssueToken(s.ClientID(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -886,7 +879,7 @@ func TestAuthenticateConcurrent(t *testing.T) {
 }
 
 func TestDiscoveryEndpoints(t *testing.T) {
-	s := startTokenServer(t, Options{})
+	s := newServer(t, Options{})
 	getJSON := func(t *testing.T, path string) (int, map[string]any) {
 		t.Helper()
 		resp, err := s.Client().Get(s.URL + path)
@@ -971,7 +964,7 @@ func TestDiscoveryEndpoints(t *testing.T) {
 }
 
 func BenchmarkAuthenticate(b *testing.B) {
-	s := startTokenServer(b, Options{})
+	s := newServer(b, Options{})
 	tok, err := s.IssueToken(s.ClientID(), time.Hour)
 	if err != nil {
 		b.Fatal(err)

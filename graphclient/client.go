@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,18 +32,25 @@ type Config struct {
 	// Transport sends the requests; default NewHTTPClient(nil). Its redirects
 	// should be off, as NewHTTPClient's are.
 	Transport policy.Transporter
-	// Rate limits tries (retries included) per second for the whole client;
-	// 0 means no limit. Burst is the limiter's burst; default max(1, Rate).
-	Rate  float64
-	Burst int
-	// MaxAttempts per request, the first try included; default 5.
+	// Rate is the ceiling of tries (retries included) per second for the
+	// whole client, never exceeded in any second; 0 means none. Below it the
+	// flow controller finds the pace Graph accepts (flow.go).
+	Rate float64
+	// MaxAttempts per request for failures (5xx, timeouts, dropped
+	// connections), the first try included; default 5. Waiting out a 429
+	// does not use one up: ThrottleBudget bounds that.
 	MaxAttempts int
+	// ThrottleBudget is the longest one request waits out 429s in all;
+	// default 180 s, the cap of Graph's SDKs. Past it the request fails with
+	// ErrThrottled.
+	ThrottleBudget time.Duration
 	// Timeout bounds one try's exchange (not its waits in the throttle gate or
 	// rate limiter); default 60 s, when Graph gives up on a request.
 	Timeout time.Duration
-	// RetryDelay is the base of the exponential backoff when the server names
-	// no Retry-After, for the retries and for the shared throttle gate after a
-	// 429; default 800 ms. MaxRetryDelay is the longest wait between tries,
+	// RetryDelay is the base of the exponential backoff of retries after a
+	// failure when the server names no Retry-After; default 800 ms. After a
+	// 429 without Retry-After the throttle gate backs off from a quarter of
+	// it, with jitter. MaxRetryDelay is the longest wait between tries,
 	// Retry-After included; default 180 s (a longer Retry-After ends the
 	// retries).
 	RetryDelay    time.Duration
@@ -62,7 +70,7 @@ type Client struct {
 	scope      string
 	cred       azcore.TokenCredential
 	pl         runtime.Pipeline
-	gate       *gate
+	flow       *flow
 	percent    atomic.Uint64
 	ops        atomic.Int64
 	tries      atomic.Int64
@@ -100,6 +108,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetryDelay <= 0 {
 		cfg.MaxRetryDelay = 180 * time.Second
 	}
+	if cfg.ThrottleBudget <= 0 {
+		cfg.ThrottleBudget = 180 * time.Second
+	}
+	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
+		return nil, fmt.Errorf("graphclient: rate %v: want a finite number, 0 for none", cfg.Rate)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
@@ -112,7 +126,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		base: root.String() + "/" + cfg.APIVersion,
 		host: root.Host,
-		gate: newGate(cfg.RetryDelay, cfg.MaxRetryDelay),
+		flow: newFlow(cfg.Rate, cfg.RetryDelay/4, cfg.MaxRetryDelay),
 	}
 	c.readRetry = policy.RetryOptions{
 		MaxRetries:    int32(cfg.MaxAttempts - 1),
@@ -146,13 +160,11 @@ func New(cfg Config) (*Client, error) {
 	})
 	perRetry := []policy.Policy{
 		fractionalRetryAfter{},
+		throttleRetry{budget: cfg.ThrottleBudget},
 		&tryPolicy{log: cfg.Logger, percent: &c.percent},
-		c.gate,
+		flowPolicy{c.flow},
+		hostGuard(c.host), bearer, sendPolicy{timeout: cfg.Timeout}, countTries{&c.tries},
 	}
-	if cfg.Rate > 0 {
-		perRetry = append(perRetry, newRateLimit(cfg.Rate, cfg.Burst, c.gate))
-	}
-	perRetry = append(perRetry, hostGuard(c.host), bearer, sendPolicy{timeout: cfg.Timeout}, policy.Policy(countTries{&c.tries}))
 	c.pl = runtime.NewPipeline("graphclient", cfg.Version, runtime.PipelineOptions{PerRetry: perRetry}, &policy.ClientOptions{
 		Transport: cappedTransport{cfg.Transport},
 		Retry:     c.readRetry,
@@ -162,9 +174,11 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// retryStatuses are retried by azcore's retry policy, using up attempts; a 429
+// is retried below it, by throttleRetry, and reaches it only once the
+// throttle budget is spent.
 var retryStatuses = []int{
 	http.StatusRequestTimeout,
-	http.StatusTooManyRequests,
 	http.StatusInternalServerError,
 	http.StatusBadGateway,
 	http.StatusServiceUnavailable,
@@ -286,7 +300,27 @@ type Stats struct {
 
 // Stats returns the client's counters so far.
 func (c *Client) Stats() Stats {
-	return Stats{Requests: c.ops.Load(), Tries: c.tries.Load(), Throttled: c.gate.throttled.Load()}
+	return Stats{Requests: c.ops.Load(), Tries: c.tries.Load(), Throttled: c.flow.throttled.Load()}
+}
+
+// Flow returns the flow controller's state: the current pace, the ceiling,
+// the latency of an exchange.
+func (c *Client) Flow() FlowStats { return c.flow.stats() }
+
+// Concurrency is how many requests should be in flight to keep the current
+// pace (Little's law: rate × latency, with headroom), at least 1 and at most
+// limit. Before any answer came it assumes 100 ms.
+func (c *Client) Concurrency(limit int) int {
+	st := c.flow.stats()
+	lat := st.Latency.Seconds()
+	if lat <= 0 {
+		lat = 0.1
+	}
+	if math.IsInf(st.Rate, 1) {
+		return max(1, limit)
+	}
+	n := int(math.Ceil(st.Rate*lat*1.5)) + 2
+	return max(1, min(n, limit))
 }
 
 // ThrottleLimitPercentage is the last x-ms-throttle-limit-percentage Graph
@@ -297,7 +331,7 @@ func (c *Client) ThrottleLimitPercentage() float64 {
 }
 
 // ThrottledUntil is when the shared throttle gate opens; a past time means open.
-func (c *Client) ThrottledUntil() time.Time { return c.gate.Until() }
+func (c *Client) ThrottledUntil() time.Time { return c.flow.Until() }
 
 // userPath is the path of a user's phone methods; the user (object id or
 // userPrincipalName) is escaped as one path segment, with ' escaped too.

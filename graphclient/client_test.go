@@ -294,7 +294,7 @@ func TestRefusals(t *testing.T) {
 			wantStatus: 401, wantCode: "InvalidAuthenticationToken", want: ErrUnauthorized},
 		{name: "throttled", route: graphsim.RouteCreate, knobs: graphsim.Knobs{ThrottleRate: 0.01, ThrottleBurst: 1},
 			client: func(t *testing.T, s *graphsim.Server) *Client {
-				return simClient(t, s, func(c *Config) { c.MaxAttempts = 1 })
+				return simClient(t, s, func(c *Config) { c.MaxAttempts = 1; c.ThrottleBudget = time.Nanosecond })
 			},
 			call: func(e env) error {
 				if err := e.c.UpdatePhoneMethod(e.ctx, upn, MobileMethodID, number3); err != nil {

@@ -20,6 +20,7 @@ type opStats struct {
 	wait     time.Duration // time spent in the gate and the rate limiter, this try
 	sent     bool          // the last try reached the transport
 	crid     string        // the last try's client-request-id
+	hold     time.Duration // how long the last try's 429 asked to wait
 }
 
 func statsOf(req *policy.Request) *opStats {

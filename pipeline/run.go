@@ -29,8 +29,12 @@ type Config struct {
 	SmsSignIn bool
 	// DryRun reads each user's methods and records what a run would do.
 	DryRun bool
-	// Workers is how many users are worked on at once; default 8.
-	Workers int
+	// Workers is the most users worked on at once; default 8. Concurrency,
+	// when set, is asked every 250 ms how many of them the pace needs (at
+	// most its argument): graphclient.Client.Concurrency, which covers rate ×
+	// latency.
+	Workers     int
+	Concurrency func(limit int) int
 	// Restart starts the result file over (the old one is kept as .bak);
 	// RetryFailed redoes every row that did not succeed.
 	Restart     bool
@@ -222,17 +226,31 @@ func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 	})
 
 	// Scheduler: one row per user at a time, in input order.
+	over := make(chan struct{}) // closed after work is
 	eg.Go(func() error {
+		defer close(over)
 		defer close(work)
 		return schedule(gctx, ctx.Done(), rows, work, done, cfg.Workers)
 	})
 
-	// Workers.
-	for range cfg.Workers {
+	// Workers: as many as the pace needs, up to cfg.Workers.
+	limit := newWorkLimit(cfg.Workers)
+	if cfg.Concurrency != nil {
+		limit.set(max(1, min(cfg.Concurrency(cfg.Workers), cfg.Workers)))
+		go limit.follow(gctx, cfg.Concurrency, cfg.Workers, 250*time.Millisecond)
+	}
+	for i := range cfg.Workers {
 		producers.Add(1)
 		eg.Go(func() error {
 			defer producers.Done()
-			for t := range work {
+			for {
+				if err := limit.admit(gctx, i, over); err != nil {
+					return err
+				}
+				t, ok := <-work
+				if !ok {
+					return nil
+				}
 				res, err := proc.run(gctx, t.row)
 				if err != nil {
 					return err
@@ -246,7 +264,6 @@ func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 					return gctx.Err()
 				}
 			}
-			return nil
 		})
 	}
 	go func() {

@@ -49,7 +49,7 @@ func newEnv(t *testing.T, opts graphsim.Options) *env {
 		RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 5 * time.Second, MaxAttempts: 6,
 		// phonereg always runs with a rate (--rate, default 15/s): without
 		// one, workers stampede a throttled server the moment the gate opens.
-		Rate: 300, Burst: 10,
+		Rate: 300,
 	})
 	if err != nil {
 		t.Fatal(err)

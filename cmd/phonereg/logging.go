@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/term"
 
+	"github.com/phonereg/phonereg/graphclient"
 	"github.com/phonereg/phonereg/pipeline"
 )
 
@@ -106,10 +107,11 @@ type progress struct {
 	start time.Time
 	stop  chan struct{}
 	done  chan struct{}
+	flow  func() graphclient.FlowStats // the client's pace; nil: not shown
 }
 
-func newProgress(o logOptions, stderr *stderrWriter, total int, log *zap.Logger) *progress {
-	p := &progress{total: total, start: time.Now(), log: log}
+func newProgress(o logOptions, stderr *stderrWriter, total int, log *zap.Logger, flow func() graphclient.FlowStats) *progress {
+	p := &progress{total: total, start: time.Now(), log: log, flow: flow}
 	mode := o.progress
 	if mode == "auto" {
 		mode = "log"
@@ -144,6 +146,14 @@ func newProgress(o logOptions, stderr *stderrWriter, total int, log *zap.Logger)
 	return p
 }
 
+// pace is the flow controller's current rate, for the bar and the log line.
+func (p *progress) pace() string {
+	if p.flow == nil {
+		return "-"
+	}
+	return formatRate(p.flow().Rate)
+}
+
 // update is pipeline.Config.Progress.
 func (p *progress) update(pr pipeline.Progress) {
 	p.mu.Lock()
@@ -153,7 +163,7 @@ func (p *progress) update(pr pipeline.Progress) {
 		if p.total > 0 && pr.Done > p.total {
 			p.bar.ChangeMax(pr.Done)
 		}
-		p.bar.Describe(fmt.Sprintf("rows (%d failed)", pr.Failed))
+		p.bar.Describe(fmt.Sprintf("rows (%d failed, pace %s)", pr.Failed, p.pace()))
 		p.bar.Set(pr.Done)
 	}
 }
@@ -170,7 +180,7 @@ func (p *progress) logEvery(d time.Duration) {
 			p.mu.Unlock()
 			el := time.Since(p.start)
 			rate := float64(pr.Done-pr.Skipped) / el.Seconds()
-			fields := []zap.Field{zap.Int("done", pr.Done), zap.Int("failed", pr.Failed), zap.Float64("rowsPerSecond", float64(int(rate*10))/10)}
+			fields := []zap.Field{zap.Int("done", pr.Done), zap.Int("failed", pr.Failed), zap.Float64("rowsPerSecond", float64(int(rate*10))/10), zap.String("pace", p.pace())}
 			if p.total > 0 {
 				fields = append(fields, zap.Int("total", p.total))
 				if rate > 0 && p.total > pr.Done {

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,8 +80,8 @@ func (c *connOptions) register(cmd *cobra.Command) {
 	f.StringVar(&c.secretFile, "client-secret-file", "", "file holding the client secret for --auth secret (default: env AZURE_CLIENT_SECRET); secrets are never taken from a flag value")
 	f.StringVar(&c.certificate, "certificate", "", "PEM or PKCS#12 certificate with its key for --auth certificate (env AZURE_CLIENT_CERTIFICATE_PATH; password: env AZURE_CLIENT_CERTIFICATE_PASSWORD)")
 	f.StringVar(&c.apiVersion, "api-version", "v1.0", "Graph API version: v1.0 or beta")
-	f.Float64Var(&c.rate, "rate", 15, "requests per second for the whole run, retries included (Graph's write quota is 20/s per app and tenant)")
-	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request, the first included (429, 5xx, timeouts and dropped connections are retried)")
+	f.Float64Var(&c.rate, "rate", 20, "ceiling of requests per second for the whole run, retries included, never exceeded in any second; the run finds the pace Graph accepts below it (Graph's write quota is 20/s per app and tenant); 0: no ceiling")
+	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request for failures, the first included (5xx, timeouts and dropped connections); waiting out throttling (429) does not use one up")
 	f.DurationVar(&c.timeout, "timeout", 60*time.Second, "time limit of one try of a request (Graph gives up at 60s)")
 	f.BoolVar(&c.sim, "sim", false, "run against the built-in Graph emulator, started in-process (users are created on first use)")
 	f.StringVar(&c.simUsers, "sim-users", "", "with --sim: seed users from a CSV (userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister)")
@@ -134,7 +136,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.BoolVar(&o.dryRun, "dry-run", false, "read each user's phone methods and record what run would do; write nothing to Graph")
 	f.BoolVar(&o.restart, "restart", false, "start the result file over (the old one is kept as FILE.bak)")
 	f.BoolVar(&o.retryFailed, "retry-failed", false, "redo every row that did not succeed, also those an admin had to fix first")
-	f.IntVar(&o.workers, "workers", 8, "users worked on at once")
+	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users worked on at once; below it the run keeps as many as rate × latency needs")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
 	cmd.MarkFlagRequired("in")
@@ -190,22 +192,24 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 		log.Warn(grant.Warning)
 	}
 
-	prog := newProgress(o.logs, errw, total, log)
+	prog := newProgress(o.logs, errw, total, log, client.Flow)
 	cfg := pipeline.Config{
 		Input: in, Out: out,
 		Read:       read,
 		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
-		Workers: o.workers, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
+		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
 		Logger: log, LogEveryRow: logFormat(o.logs, stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
 	}
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()
 	if sum != nil {
 		st := client.Stats()
+		fl := client.Flow()
 		fmt.Fprint(stderr, "\n"+sum.String())
-		fmt.Fprintf(stderr, "  requests:  %d sent, %d retries, %d throttled (429)\n", st.Requests, max(0, st.Tries-st.Requests), st.Throttled)
+		fmt.Fprintf(stderr, "  requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
+		fmt.Fprintf(stderr, "  pace:      %s at the end (ceiling %s), slowed %d times\n", formatRate(fl.Rate), formatRate(fl.Ceiling), fl.Cuts)
 		if o.summaryJSON != "" {
-			if err := writeSummaryJSON(o.summaryJSON, sum, st); err != nil {
+			if err := writeSummaryJSON(o.summaryJSON, sum, st, fl); err != nil {
 				runErr = errors.Join(runErr, err)
 			}
 		}
@@ -228,15 +232,15 @@ func (o runOptions) validate() error {
 	if o.in == "-" && o.out == "" {
 		return usagef("--in - (standard input) needs --out")
 	}
-	if o.workers < 1 || o.workers > 256 {
-		return usagef("--workers %d: want 1 to 256", o.workers)
+	if o.workers < 1 || o.workers > 1024 {
+		return usagef("--workers %d: want 1 to 1024", o.workers)
 	}
 	return o.conn.validate()
 }
 
 func (c connOptions) validate() error {
-	if c.rate < 0 {
-		return usagef("--rate %v: cannot be negative (0 means no limit)", c.rate)
+	if c.rate < 0 || math.IsNaN(c.rate) || math.IsInf(c.rate, 0) {
+		return usagef("--rate %v: want a finite number of requests per second, 0 for no ceiling", c.rate)
 	}
 	if c.maxAttempts < 1 {
 		return usagef("--max-attempts %d: want at least 1", c.maxAttempts)
@@ -284,6 +288,35 @@ func delimiterRune(s string) rune {
 		return -1
 	}
 	return r[0]
+}
+
+// defaultWorkers is --workers' default: a cap high enough for Graph's
+// quota at any latency Graph shows (20/s × 60 s would need more, but Graph
+// gives up at 60 s); the run keeps as many busy as rate × latency needs.
+const defaultWorkers = 256
+
+// perRow is n/rows with one decimal, or "-" with no rows.
+func perRow(n int64, rows int) string {
+	if rows == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(n)/float64(rows), 'f', 1, 64)
+}
+
+// formatRate renders requests per second; +Inf is "none".
+func formatRate(r float64) string {
+	if math.IsInf(r, 1) {
+		return "none"
+	}
+	return strconv.FormatFloat(r, 'f', 1, 64) + "/s"
+}
+
+func finite(f float64) *float64 {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil
+	}
+	f = math.Round(f*10) / 10
+	return &f
 }
 
 // defaultOut is the result file next to the input (SPEC §4).
@@ -349,7 +382,7 @@ func countLines(r io.Reader) int {
 // explicit client-secret credential: nothing probes any other address).
 func connect(c connOptions, log *zap.Logger) (*graphclient.Client, func(), error) {
 	cfg := graphclient.Config{
-		APIVersion: c.apiVersion, Rate: c.rate, Burst: max(1, int(c.rate)), MaxAttempts: c.maxAttempts,
+		APIVersion: c.apiVersion, Rate: c.rate, MaxAttempts: c.maxAttempts,
 		Timeout: c.timeout, Version: version, Logger: log.Named("graph"),
 	}
 	if c.sim {
@@ -444,15 +477,23 @@ func firstNonEmpty(vs ...string) string {
 // summaryJSON is --summary-json's document.
 type summaryJSON struct {
 	*pipeline.Summary
-	Requests  int64  `json:"requests"`
-	Tries     int64  `json:"tries"`
-	Retries   int64  `json:"retries"`
-	Throttled int64  `json:"throttled"`
-	Version   string `json:"version"`
+	Requests       int64    `json:"requests"`
+	RequestsPerRow float64  `json:"requestsPerRow"`
+	Tries          int64    `json:"tries"`
+	Retries        int64    `json:"retries"`
+	Throttled      int64    `json:"throttled"`
+	Rate           *float64 `json:"rate"`    // the pace at the end, requests/s; null: unpaced
+	Ceiling        *float64 `json:"ceiling"` // --rate; null: none
+	Version        string   `json:"version"`
 }
 
-func writeSummaryJSON(path string, sum *pipeline.Summary, st graphclient.Stats) error {
-	b, err := json.MarshalIndent(summaryJSON{Summary: sum, Requests: st.Requests, Tries: st.Tries, Retries: max(0, st.Tries-st.Requests), Throttled: st.Throttled, Version: version}, "", "  ")
+func writeSummaryJSON(path string, sum *pipeline.Summary, st graphclient.Stats, fl graphclient.FlowStats) error {
+	doc := summaryJSON{Summary: sum, Requests: st.Requests, Tries: st.Tries, Retries: max(0, st.Tries-st.Requests), Throttled: st.Throttled,
+		Rate: finite(fl.Rate), Ceiling: finite(fl.Ceiling), Version: version}
+	if sum.Processed > 0 {
+		doc.RequestsPerRow = math.Round(float64(st.Requests)/float64(sum.Processed)*100) / 100
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
 	}

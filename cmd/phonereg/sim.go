@@ -65,6 +65,7 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
 	f.DurationVar(&o.tokenLifetime, "token-lifetime", time.Hour, "lifetime of access tokens")
 	f.Float64Var(&o.knobs.ThrottleRate, "throttle-rate", 0, "throttle with a token bucket of this many requests per second (0: off)")
 	f.IntVar(&o.knobs.ThrottleBurst, "throttle-burst", 0, "the throttle bucket's size (default: the rate)")
+	f.BoolVar(&o.knobs.ThrottleAfterLatency, "throttle-after-latency", false, "add the latency before the throttle decides (network jitter bunches requests at the bucket); default: the throttle decides on arrival")
 	f.StringVar(&o.throttleScope, "throttle-scope", "writes", "what the throttle counts: writes or all")
 	f.BoolVar(&o.knobs.FractionalRetryAfter, "retry-after-fractional", false, "send Retry-After with milliseconds (2.128) instead of whole seconds")
 	f.BoolVar(&o.knobs.OmitRetryAfter, "no-retry-after", false, "send 429s without Retry-After")

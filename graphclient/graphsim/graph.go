@@ -66,8 +66,8 @@ func lastSegment(p string) string {
 type graphHandler func(r *http.Request, body []byte, k Knobs) (int, any, *apiError)
 
 // graph wraps an operation with what the service does around every request, in
-// order: dropped connections, latency, authentication, throttling, 503s,
-// permissions; then it runs the operation and, for an ambiguous fault, drops
+// order: dropped connections, authentication, throttling, latency, 503s,
+// permissions (latency before authentication with ThrottleAfterLatency); then it runs the operation and, for an ambiguous fault, drops
 // the response of an applied write.
 func (s *Server) graph(route string, perm permission, h graphHandler) http.Handler {
 	write := perm != permRead
@@ -79,14 +79,20 @@ func (s *Server) graph(route string, perm permission, h graphHandler) http.Handl
 			ri.fault = "reset"
 			panic(http.ErrAbortHandler)
 		}
-		if d := rng.latency(k); d > 0 {
-			t := time.NewTimer(d)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return
+		wait := func() bool {
+			if d := rng.latency(k); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					t.Stop()
+					return false
+				}
 			}
+			return true
+		}
+		if k.ThrottleAfterLatency && !wait() {
+			return
 		}
 		p, aerr := s.tokens.authenticate(r)
 		if aerr != nil {
@@ -99,6 +105,9 @@ func (s *Server) graph(route string, perm permission, h graphHandler) http.Handl
 		if aerr := s.throttle(w, write); aerr != nil {
 			ri.fault = "throttled"
 			writeGraphError(w, r, aerr)
+			return
+		}
+		if !k.ThrottleAfterLatency && !wait() {
 			return
 		}
 		if rng.chance(k.Fault503) {

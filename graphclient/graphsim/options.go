@@ -149,6 +149,12 @@ type Knobs struct {
 	// 10*LatencyJitter.
 	LatencyBase   time.Duration `json:"latencyBase"`
 	LatencyJitter time.Duration `json:"latencyJitter"`
+	// ThrottleAfterLatency adds the latency before the throttle decides, as
+	// if all of it were the network's: requests reach the bucket reordered
+	// and bunched by the jitter. By default the throttle decides on arrival
+	// (a 429 comes back at once) and the latency is the processing of an
+	// accepted request, as at Graph's gateway.
+	ThrottleAfterLatency bool `json:"throttleAfterLatency"`
 
 	// Fault rates, each a probability in [0,1] for every Graph request (token
 	// requests are never faulted).

@@ -1,172 +1,15 @@
 package graphclient
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/phonereg/phonereg/graphclient/graphsim"
 )
-
-func TestGateBackoff(t *testing.T) {
-	g := newGate(10*time.Millisecond, 100*time.Millisecond)
-	tests := []struct {
-		attempt int
-		want    time.Duration
-	}{
-		{0, 10 * time.Millisecond},
-		{1, 10 * time.Millisecond},
-		{2, 30 * time.Millisecond},
-		{3, 70 * time.Millisecond},
-		{4, 100 * time.Millisecond},
-		{60, 100 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		if got := g.backoff(tt.attempt); got != tt.want {
-			t.Errorf("backoff(%d) = %v; want %v", tt.attempt, got, tt.want)
-		}
-	}
-}
-
-// gatePipeline is a pipeline with g as its only policy, no retries, and tr
-// as transport.
-func gatePipeline(g *gate, tr policy.Transporter) runtime.Pipeline {
-	return runtime.NewPipeline("test", "v0", runtime.PipelineOptions{PerRetry: []policy.Policy{g}},
-		&policy.ClientOptions{Transport: tr, Retry: policy.RetryOptions{MaxRetries: -1}})
-}
-
-// TestGateHolds: which answers close the gate, and for how long, on a fake
-// clock.
-func TestGateHolds(t *testing.T) {
-	tests := []struct {
-		name          string
-		status        int
-		hdr           []string
-		want          time.Duration // 0: the gate stays open
-		wantThrottled int64
-	}{
-		{name: "200", status: 200},
-		{name: "429 whole Retry-After", status: 429, hdr: []string{"Retry-After", "2"}, want: 2 * time.Second, wantThrottled: 1},
-		{name: "429 fractional Retry-After", status: 429, hdr: []string{"Retry-After", "1.25"}, want: 1250 * time.Millisecond, wantThrottled: 1},
-		{name: "429 retry-after-ms", status: 429, hdr: []string{"retry-after-ms", "300"}, want: 300 * time.Millisecond, wantThrottled: 1},
-		{name: "429 without Retry-After", status: 429, want: 10 * time.Millisecond, wantThrottled: 1},
-		{name: "503 with Retry-After", status: 503, hdr: []string{"Retry-After", "1"}, want: time.Second},
-		{name: "503 without Retry-After", status: 503},
-		{name: "500 with Retry-After", status: 500, hdr: []string{"Retry-After", "1"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				g := newGate(10*time.Millisecond, time.Minute)
-				pl := gatePipeline(g, transportFunc(func(r *http.Request) (*http.Response, error) {
-					return fakeResponse(r, tt.status, "", tt.hdr...), nil
-				}))
-				req, _ := runtime.NewRequest(t.Context(), http.MethodGet, "https://graph.example/v1.0/x")
-				start := time.Now()
-				if _, err := pl.Do(req); err != nil {
-					t.Fatal(err)
-				}
-				var wantUntil time.Time
-				if tt.want > 0 {
-					wantUntil = start.Add(tt.want)
-				}
-				if got := g.Until(); !got.Equal(wantUntil) {
-					t.Errorf("Until() = %v; want %v", got, wantUntil)
-				}
-				if got := g.throttled.Load(); got != tt.wantThrottled {
-					t.Errorf("throttled = %d; want %d", got, tt.wantThrottled)
-				}
-			})
-		})
-	}
-}
-
-// TestGateHoldOnlyExtends: a shorter hold does not reopen a gate closed for
-// longer.
-func TestGateHoldOnlyExtends(t *testing.T) {
-	g := newGate(time.Millisecond, time.Second)
-	now := time.Now()
-	g.hold(now.Add(2 * time.Second))
-	g.hold(now.Add(time.Second))
-	if got := g.Until(); !got.Equal(now.Add(2 * time.Second)) {
-		t.Errorf("Until() = %v; want %v", got, now.Add(2*time.Second))
-	}
-	if got := g.held.Load(); got != 1 {
-		t.Errorf("held = %d; want 1", got)
-	}
-}
-
-// TestGateHoldsOtherGoroutines: after one goroutine's 429, another
-// goroutine's request waits for the Retry-After before it is sent (fake
-// clock).
-func TestGateHoldsOtherGoroutines(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		g := newGate(time.Millisecond, time.Minute)
-		var mu sync.Mutex
-		var sent []time.Time
-		var n atomic.Int32
-		pl := gatePipeline(g, transportFunc(func(r *http.Request) (*http.Response, error) {
-			mu.Lock()
-			sent = append(sent, time.Now())
-			mu.Unlock()
-			if n.Add(1) == 1 {
-				return fakeResponse(r, 429, "", "Retry-After", "3"), nil
-			}
-			return fakeResponse(r, 200, ""), nil
-		}))
-		do := func() {
-			req, _ := runtime.NewRequest(t.Context(), http.MethodGet, "https://graph.example/v1.0/x")
-			if _, err := pl.Do(req); err != nil {
-				t.Error(err)
-			}
-		}
-		start := time.Now()
-		do() // throttled
-		var wg sync.WaitGroup
-		for range 3 {
-			wg.Go(do)
-		}
-		wg.Wait()
-		if len(sent) != 4 {
-			t.Fatalf("sent %d requests; want 4", len(sent))
-		}
-		for i, at := range sent[1:] {
-			if d := at.Sub(start); d < 3*time.Second {
-				t.Errorf("request %d sent %v after the 429; want at least 3s", i+2, d)
-			}
-		}
-	})
-}
-
-// TestGateCancelled: a request waiting in the gate gives up with its context.
-func TestGateCancelled(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		g := newGate(time.Millisecond, time.Minute)
-		g.hold(time.Now().Add(time.Hour))
-		var sent atomic.Int32
-		pl := gatePipeline(g, transportFunc(func(r *http.Request) (*http.Response, error) {
-			sent.Add(1)
-			return fakeResponse(r, 200, ""), nil
-		}))
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		defer cancel()
-		req, _ := runtime.NewRequest(ctx, http.MethodGet, "https://graph.example/v1.0/x")
-		if _, err := pl.Do(req); err == nil {
-			t.Fatal("got no error; want the context's")
-		}
-		if sent.Load() != 0 {
-			t.Errorf("sent %d requests; want none", sent.Load())
-		}
-	})
-}
 
 // throttleTry is a 429 as the client saw it, with graphsim's log entry.
 type throttleTry struct {
@@ -280,7 +123,7 @@ func TestThrottleGateShared(t *testing.T) {
 			s := startSim(t, graphsim.Options{AutoCreateUsers: true,
 				Knobs: graphsim.Knobs{ThrottleRate: 6, ThrottleBurst: 2, FractionalRetryAfter: true}})
 			rec := &recorder{next: simHTTPClient(s)}
-			c := simClient(t, s, func(c *Config) { c.Transport = rec; c.MaxAttempts = 20; c.Rate = tt.rate; c.Burst = 1 })
+			c := simClient(t, s, func(c *Config) { c.Transport = rec; c.MaxAttempts = 20; c.Rate = tt.rate })
 			ctx := testCtx(t)
 			var wg sync.WaitGroup
 			for w := range workers {
@@ -332,7 +175,7 @@ func TestThrottledUntil(t *testing.T) {
 	s := startSim(t, graphsim.Options{AutoCreateUsers: true,
 		Knobs: graphsim.Knobs{ThrottleRate: 2, ThrottleBurst: 1, FractionalRetryAfter: true}})
 	rec := &recorder{next: simHTTPClient(s)}
-	c := simClient(t, s, func(c *Config) { c.Transport = rec; c.MaxAttempts = 1 })
+	c := simClient(t, s, func(c *Config) { c.Transport = rec; c.MaxAttempts = 1; c.ThrottleBudget = time.Nanosecond })
 	ctx := testCtx(t)
 	if _, err := c.CreatePhoneMethod(ctx, "a@contoso.com", Mobile, number1); err != nil {
 		t.Fatalf("first create: %v", err)
@@ -369,15 +212,17 @@ func TestThrottledUntil(t *testing.T) {
 	}
 }
 
-// TestThrottleWithoutRetryAfter: a 429 without Retry-After is retried with
-// exponential backoff from RetryDelay, for the gate as for the retry policy.
+// TestThrottleWithoutRetryAfter: a 429 without Retry-After is retried after
+// an exponential backoff with jitter (from a quarter of RetryDelay, at least
+// half of it each time), and the request passes with MaxAttempts 1: waiting
+// out throttling uses up no attempt.
 func TestThrottleWithoutRetryAfter(t *testing.T) {
 	t.Parallel()
-	const delay = 10 * time.Millisecond
+	const delay = 40 * time.Millisecond
 	s := startSim(t, graphsim.Options{AutoCreateUsers: true,
 		Knobs: graphsim.Knobs{ThrottleRate: 4, ThrottleBurst: 1, OmitRetryAfter: true}})
 	rec := &recorder{next: simHTTPClient(s)}
-	c := simClient(t, s, func(c *Config) { c.Transport = rec; c.MaxAttempts = 10; c.RetryDelay = delay })
+	c := simClient(t, s, func(c *Config) { c.Transport = rec; c.MaxAttempts = 1; c.RetryDelay = delay })
 	ctx := testCtx(t)
 	if _, err := c.CreatePhoneMethod(ctx, "a@contoso.com", Mobile, number1); err != nil {
 		t.Fatalf("first create: %v", err)
@@ -397,7 +242,7 @@ func TestThrottleWithoutRetryAfter(t *testing.T) {
 		if ex.Status != http.StatusTooManyRequests || ex.RetryAfter != "" {
 			t.Fatalf("try %d: got %d Retry-After %q; want a 429 without it", i+1, ex.Status, ex.RetryAfter)
 		}
-		want := delay * time.Duration(1<<(i+1)-1)
+		want := delay / 8 << i // half of base·2^i, base = delay/4
 		if gap := exs[i+1].Sent.Sub(ex.Received); gap < want {
 			t.Errorf("try %d came %v after the 429 of try %d; want at least %v", i+2, gap, i+1, want)
 		}

@@ -53,9 +53,11 @@ demo: build
 	@echo
 	@echo "The result file is $(CURDIR)/$(DEMO_OUT). The emulator on its own: ./$(BIN) sim --state-dir sim-state --auto-users (README.md)."
 
-## bench: benchmarks with memory figures
+## bench: benchmarks with memory figures, then the flow-control table (about 6 minutes
+## on 2 cores; also written to flow-bench.json). FLOW_SECONDS, FLOW_PARALLEL tune it.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -skip '^BenchmarkFlow$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench '^BenchmarkFlow$$' -benchtime 1x -timeout 30m ./pipeline
 
 ## fuzz: run each fuzz target for FUZZTIME (default 20s)
 FUZZTIME ?= 20s

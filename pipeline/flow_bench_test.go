@@ -92,6 +92,10 @@ func users(prefix string, n int) string {
 // runCell runs phonereg's pipeline with default workers (the cap, and the
 // client's Concurrency below it) on one cell for about d.
 func runCell(tb testing.TB, c flowCell, d time.Duration, dir string) flowCell {
+	dir, err := os.MkdirTemp(dir, "cell")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	srv, client := flowEnv(tb, flowKnobs(c.R, c.Burst, c.RA, c.Latency), c.Rate)
 	defer srv.Close()
 	n := int(c.R * d.Seconds() / 2)

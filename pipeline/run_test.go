@@ -47,7 +47,7 @@ func newEnv(t *testing.T, opts graphsim.Options) *env {
 	client, err := graphclient.New(graphclient.Config{
 		Credential: cred, GraphURL: srv.GraphURL(), Transport: tr,
 		RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 5 * time.Second, MaxAttempts: 6,
-		// phonereg always runs with a rate (--rate, default 15/s): without
+		// phonereg always runs with a rate (--rate, default 20/s): without
 		// one, workers stampede a throttled server the moment the gate opens.
 		Rate: 300,
 	})

@@ -84,13 +84,12 @@ type flow struct {
 	history []paceSample
 	// The phases between gate closures, for fitFromPhases.
 	phase, lastPhase phase
-	recent           sendWindow
+	recent           sendMeter
 
 	base, limit time.Duration // backoff after a 429 without Retry-After
 	jitter      func() float64
 
 	throttled atomic.Int64 // 429 answers
-	held      atomic.Int64 // times the gate closed
 	cuts      atomic.Int64 // times the rate was cut or slowed
 }
 
@@ -157,7 +156,6 @@ func newFlow(ceiling float64, base, limit time.Duration) *flow {
 		f.window = newSendWindow(ceiling)
 	}
 	f.history = make([]paceSample, 0, 64)
-	f.recent = sendWindow{span: time.Second, times: make([]time.Time, 0, 64), grow: true}
 	return f
 }
 
@@ -214,7 +212,7 @@ func (f *flow) reserve(now time.Time) time.Duration {
 		return d
 	}
 	if paced {
-		f.tat = later(f.tat, now).Add(interval)
+		f.tat = f.tat.Add(interval)
 	}
 	f.window.add(now)
 	f.recent.add(now)
@@ -231,13 +229,12 @@ func (f *flow) reserve(now time.Time) time.Duration {
 }
 
 // hold closes the gate until t, unless it is already closed for longer; the
-// pace starts again from t, one try at a time.
+// pace starts again from t, one try at a time. f.mu must be held.
 func (f *flow) hold(t time.Time) {
 	if !t.After(f.until) {
 		return
 	}
 	f.until = t
-	f.held.Add(1)
 	if !math.IsInf(f.rate, 1) {
 		f.tat = later(f.tat, t.Add((flowBurst-1)*durationOf(1/f.rate)))
 	}
@@ -291,10 +288,7 @@ func (f *flow) observe(now, sent time.Time, a answer) time.Duration {
 	switch {
 	case a.status == http.StatusTooManyRequests:
 		f.throttled.Add(1)
-		d := a.retryAfter
-		if d <= 0 {
-			d = f.backoff()
-		} else {
+		if a.retryAfter > 0 {
 			f.noRA = 0
 		}
 		if f.ep != nil && !sent.Before(f.ep.firstSent) && sent.Before(f.ep.openedAt) {
@@ -304,8 +298,11 @@ func (f *flow) observe(now, sent time.Time, a answer) time.Duration {
 			f.cut(now, sent)
 			if a.retryAfter <= 0 {
 				f.noRA++
-				d = f.backoff()
 			}
+		}
+		d := a.retryAfter
+		if d <= 0 {
+			d = f.backoff()
 		}
 		f.hold(now.Add(d))
 		return d
@@ -467,7 +464,7 @@ func (f *flow) note(now time.Time) {
 // last second.
 func (f *flow) paceOf(now time.Time) float64 {
 	if math.IsInf(f.rate, 1) {
-		return max(minRate, float64(f.recent.count(now))/f.recent.span.Seconds())
+		return max(minRate, f.recent.rate(now))
 	}
 	return f.rate
 }
@@ -497,13 +494,12 @@ func (f *flow) stats() FlowStats {
 	return FlowStats{Rate: f.rate, Ceiling: f.ceiling, Latency: durationOf(f.lat), Cuts: f.cuts.Load()}
 }
 
-// sendWindow remembers the send times of the last len(times) tries, to keep
+// sendWindow remembers the send times of the last cap(times) tries, to keep
 // at most that many in any span.
 type sendWindow struct {
 	span  time.Duration
 	times []time.Time // a ring; next is the oldest once full
 	next  int
-	grow  bool // count only (recent): the ring grows instead of refusing
 }
 
 // newSendWindow keeps at most ceiling tries in any second (for a ceiling
@@ -519,23 +515,15 @@ func newSendWindow(ceiling float64) sendWindow {
 
 // wait is how long until one more try fits in the window.
 func (w *sendWindow) wait(now time.Time) time.Duration {
-	if cap(w.times) == 0 || len(w.times) < cap(w.times) || w.grow {
-		return 0
+	if cap(w.times) == 0 || len(w.times) < cap(w.times) {
+		return 0 // no ceiling, or room left
 	}
 	return w.times[w.next].Add(w.span).Sub(now)
 }
 
 func (w *sendWindow) add(now time.Time) {
 	switch {
-	case w.times == nil:
-	case w.grow:
-		// Keep the last span's sends only.
-		i := 0
-		for i < len(w.times) && now.Sub(w.times[i]) >= w.span {
-			i++
-		}
-		w.times = append(w.times[:0], w.times[i:]...)
-		w.times = append(w.times, now)
+	case cap(w.times) == 0:
 	case len(w.times) < cap(w.times):
 		w.times = append(w.times, now)
 	default:
@@ -544,15 +532,33 @@ func (w *sendWindow) add(now time.Time) {
 	}
 }
 
-// count is how many tries left in the span before now (grow windows only).
-func (w *sendWindow) count(now time.Time) int {
-	n := 0
-	for _, t := range w.times {
-		if now.Sub(t) < w.span {
-			n++
-		}
+// sendMeter measures an unpaced client's sends per second: the count of the
+// second under way plus the share of the one before that the last second
+// still covers.
+type sendMeter struct {
+	from      time.Time // start of the second under way
+	cur, prev int
+}
+
+func (m *sendMeter) add(now time.Time) {
+	m.roll(now)
+	m.cur++
+}
+
+func (m *sendMeter) roll(now time.Time) {
+	switch d := now.Sub(m.from); {
+	case d < time.Second:
+	case d < 2*time.Second:
+		m.from, m.prev, m.cur = m.from.Add(time.Second), m.cur, 0
+	default:
+		m.from, m.prev, m.cur = now, 0, 0
 	}
-	return n
+}
+
+func (m *sendMeter) rate(now time.Time) float64 {
+	m.roll(now)
+	frac := now.Sub(m.from).Seconds()
+	return float64(m.cur) + float64(m.prev)*(1-frac)
 }
 
 func durationOf(s float64) time.Duration {

@@ -339,3 +339,20 @@ func TestRateAgainstGraphsim(t *testing.T) {
 		t.Errorf("Stats().Tries = %d; want %d", st.Tries, len(exs))
 	}
 }
+
+// TestSendMeter: an unpaced client's sends per second, as the cut after its
+// first 429 reads them.
+func TestSendMeter(t *testing.T) {
+	var m sendMeter
+	now := flowT0
+	for range 30 { // 10/s for 3 s
+		m.add(now)
+		now = now.Add(100 * time.Millisecond)
+	}
+	if got := m.rate(now); got < 9 || got > 11 {
+		t.Errorf("rate after 10/s for 3s = %v; want about 10", got)
+	}
+	if got := m.rate(now.Add(5 * time.Second)); got != 0 {
+		t.Errorf("rate after 5s of silence = %v; want 0", got)
+	}
+}

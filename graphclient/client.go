@@ -71,7 +71,6 @@ type Client struct {
 	cred       azcore.TokenCredential
 	pl         runtime.Pipeline
 	flow       *flow
-	percent    atomic.Uint64
 	ops        atomic.Int64
 	tries      atomic.Int64
 	readRetry  policy.RetryOptions
@@ -161,7 +160,7 @@ func New(cfg Config) (*Client, error) {
 	perRetry := []policy.Policy{
 		fractionalRetryAfter{},
 		throttleRetry{budget: cfg.ThrottleBudget},
-		&tryPolicy{log: cfg.Logger, percent: &c.percent},
+		&tryPolicy{log: cfg.Logger},
 		flowPolicy{c.flow},
 		hostGuard(c.host), bearer, sendPolicy{timeout: cfg.Timeout}, countTries{&c.tries},
 	}
@@ -327,7 +326,7 @@ func (c *Client) Concurrency(limit int) int {
 // sent (0.8 and up as the application nears its limit), or 0 once a success
 // came without it. A caller can slow down before it is throttled.
 func (c *Client) ThrottleLimitPercentage() float64 {
-	return floatFromBits(c.percent.Load())
+	return c.flow.limitPercentage()
 }
 
 // ThrottledUntil is when the shared throttle gate opens; a past time means open.

@@ -80,6 +80,7 @@ type flow struct {
 	ep      *episode  // the 429 whose answers are being counted
 	noRA    int       // 429 episodes in a row without Retry-After
 	lat     float64   // moving average of an exchange, seconds; 0: none yet
+	percent float64   // the last x-ms-throttle-limit-percentage; 0 once a success came without it
 	start   time.Time // the first try
 	history []paceSample
 	// The phases between gate closures, for fitFromPhases.
@@ -247,6 +248,14 @@ func (f *flow) Until() time.Time {
 	return f.until
 }
 
+// limitPercentage is the last x-ms-throttle-limit-percentage, as a share
+// (0.8 and up near the limit), or 0 once a success came without it.
+func (f *flow) limitPercentage() float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.percent
+}
+
 // answer is what observe needs of a try's response.
 type answer struct {
 	status     int           // 0: no response (a transport failure)
@@ -283,6 +292,11 @@ func (f *flow) observe(now, sent time.Time, a answer) time.Duration {
 		} else {
 			f.lat += 0.1 * (x - f.lat)
 		}
+	}
+	if a.percent > 0 {
+		f.percent = a.percent
+	} else if a.status >= 200 && a.status < 300 {
+		f.percent = 0
 	}
 	f.settle(now)
 	switch {

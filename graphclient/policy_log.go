@@ -3,9 +3,6 @@ package graphclient
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -39,11 +36,10 @@ func addWait(req *policy.Request, d time.Duration) {
 
 // tryPolicy opens every try: it counts the attempt, gives the try a fresh
 // client-request-id, and after the answer logs one debug line (method, route,
-// status, request-id, attempt, wait) and notes x-ms-throttle-limit-percentage.
+// status, request-id, attempt, wait).
 // Routes name the user but hold no phone numbers; headers are never logged.
 type tryPolicy struct {
-	log     *zap.Logger
-	percent *atomic.Uint64 // float64 bits of the last x-ms-throttle-limit-percentage
+	log *zap.Logger
 }
 
 func (p *tryPolicy) Do(req *policy.Request) (*http.Response, error) {
@@ -60,15 +56,6 @@ func (p *tryPolicy) Do(req *policy.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := req.Next()
-	if resp != nil {
-		if v := resp.Header.Get("x-ms-throttle-limit-percentage"); v != "" {
-			if f, perr := strconv.ParseFloat(strings.TrimSpace(v), 64); perr == nil {
-				p.percent.Store(floatBits(f))
-			}
-		} else if resp.StatusCode < 300 {
-			p.percent.Store(0)
-		}
-	}
 	// A try that will be retried (throttled, a server error, no answer) is a
 	// warning; the others are debug lines.
 	lvl, msg := zap.DebugLevel, "graph try"

@@ -3,7 +3,6 @@ package graphclient
 import (
 	"crypto/tls"
 	"io"
-	"math"
 	"net/http"
 	"time"
 
@@ -58,7 +57,3 @@ func (b *cappedBody) Close() error {
 	io.Copy(io.Discard, io.LimitReader(b.c, maxBody))
 	return b.c.Close()
 }
-
-func floatBits(f float64) uint64 { return math.Float64bits(f) }
-
-func floatFromBits(b uint64) float64 { return math.Float64frombits(b) }

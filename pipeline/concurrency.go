@@ -53,14 +53,19 @@ func (l *workLimit) admit(ctx context.Context, i int, over <-chan struct{}) erro
 	}
 }
 
-// follow sets the limit from want every interval until ctx is done.
+// refresh sets the limit to what want says, at least 1 and at most limit.
+func (l *workLimit) refresh(want func(limit int) int, limit int) {
+	l.set(max(1, min(want(limit), limit)))
+}
+
+// follow refreshes the limit every interval until ctx is done.
 func (l *workLimit) follow(ctx context.Context, want func(limit int) int, limit int, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-			l.set(max(1, min(want(limit), limit)))
+			l.refresh(want, limit)
 		case <-ctx.Done():
 			return
 		}

@@ -236,7 +236,7 @@ func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 	// Workers: as many as the pace needs, up to cfg.Workers.
 	limit := newWorkLimit(cfg.Workers)
 	if cfg.Concurrency != nil {
-		limit.set(max(1, min(cfg.Concurrency(cfg.Workers), cfg.Workers)))
+		limit.refresh(cfg.Concurrency, cfg.Workers)
 		go limit.follow(gctx, cfg.Concurrency, cfg.Workers, 250*time.Millisecond)
 	}
 	for i := range cfg.Workers {

@@ -58,10 +58,6 @@ func (q *simQueue) Pop() any {
 	return e
 }
 
-var simArrivals []time.Time
-
-var simTrace func(now time.Time, f *flow, ok bool, a answer)
-
 // simulate runs c with the real flow controller on a simulated clock.
 func simulate(c simCase) simResult {
 	rng := rand.New(rand.NewPCG(c.seed, c.seed^0x9e37))
@@ -85,9 +81,6 @@ func simulate(c simCase) simResult {
 		}
 		if e.answer != nil {
 			f.observe(now, e.sent, *e.answer)
-			if simTrace != nil {
-				simTrace(now, f, e.answer.status != http.StatusTooManyRequests, *e.answer)
-			}
 			heap.Push(q, simEvent{at: now.Add(100 * time.Microsecond), worker: e.worker})
 			continue
 		}
@@ -103,13 +96,9 @@ func simulate(c simCase) simResult {
 			heap.Push(q, simEvent{at: now.Add(pre), worker: e.worker, arrive: true, sent: now})
 			continue
 		}
-		if now.Before(last) {
-			panic(fmt.Sprintf("time went back: %v < %v", now, last))
-		}
 		tokens = math.Min(float64(c.b), tokens+now.Sub(last).Seconds()*c.r)
 		last = now
 		a := answer{status: http.StatusCreated}
-		simArrivals = append(simArrivals, now)
 		if tokens >= 1 {
 			tokens--
 			res.accepted++

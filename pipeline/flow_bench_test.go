@@ -16,11 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
 	"github.com/phonereg/phonereg/graphclient"
 	"github.com/phonereg/phonereg/graphclient/graphsim"
 )
@@ -51,20 +46,9 @@ func flowEnv(tb testing.TB, knobs graphsim.Knobs, rate float64) (*graphsim.Serve
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tr := graphclient.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
-	cred, err := azidentity.NewClientSecretCredential(srv.TenantID(), srv.ClientID(), srv.ClientSecret(), &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: tr},
-		DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	client, err := graphclient.New(graphclient.Config{Credential: cred, GraphURL: srv.GraphURL(), Transport: tr, Rate: rate})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	client := simGraphClient(tb, srv, graphclient.Config{Rate: rate})
 	// The token first, so that the run measures Graph's requests only.
-	if _, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{srv.GraphURL() + "/.default"}}); err != nil {
+	if _, err := client.CheckPermissions(context.Background(), true); err != nil {
 		tb.Fatal(err)
 	}
 	return srv, client

@@ -36,25 +36,34 @@ func newEnv(t *testing.T, opts graphsim.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	client := simGraphClient(t, srv, graphclient.Config{
+		RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 5 * time.Second, MaxAttempts: 6,
+		// phonereg always runs with a rate (--rate, default 20/s): without
+		// one, workers stampede a throttled server the moment the gate opens.
+		Rate: 300,
+	})
+	return &env{srv: srv, client: client, dir: t.TempDir()}
+}
+
+// simGraphClient is a real graphclient for srv with cfg, authenticated with
+// azidentity's client-secret credential against srv's token endpoint, over
+// TLS.
+func simGraphClient(tb testing.TB, srv *graphsim.Server, cfg graphclient.Config) *graphclient.Client {
+	tb.Helper()
 	tr := graphclient.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
 	cred, err := azidentity.NewClientSecretCredential(srv.TenantID(), srv.ClientID(), srv.ClientSecret(), &azidentity.ClientSecretCredentialOptions{
 		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: tr},
 		DisableInstanceDiscovery: true,
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	client, err := graphclient.New(graphclient.Config{
-		Credential: cred, GraphURL: srv.GraphURL(), Transport: tr,
-		RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 5 * time.Second, MaxAttempts: 6,
-		// phonereg always runs with a rate (--rate, default 20/s): without
-		// one, workers stampede a throttled server the moment the gate opens.
-		Rate: 300,
-	})
+	cfg.Credential, cfg.GraphURL, cfg.Transport = cred, srv.GraphURL(), tr
+	client, err := graphclient.New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return &env{srv: srv, client: client, dir: t.TempDir()}
+	return client
 }
 
 // run runs csv through Run with cfg changed by mod, and returns the summary,
@@ -469,18 +478,7 @@ func BenchmarkRunEmulator(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	tr := graphclient.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
-	cred, err := azidentity.NewClientSecretCredential(srv.TenantID(), srv.ClientID(), srv.ClientSecret(), &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: tr},
-		DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	client, err := graphclient.New(graphclient.Config{Credential: cred, GraphURL: srv.GraphURL(), Transport: tr})
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := simGraphClient(b, srv, graphclient.Config{})
 	const rowsPerOp = 2000
 	dir := b.TempDir()
 	b.ResetTimer()

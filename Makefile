@@ -54,7 +54,7 @@ demo: build
 	@echo "The result file is $(CURDIR)/$(DEMO_OUT). The emulator on its own: ./$(BIN) sim --state-dir sim-state --auto-users (README.md)."
 
 ## bench: benchmarks with memory figures, then the flow-control table (about 6 minutes
-## on 2 cores; also written to flow-bench.json). FLOW_SECONDS, FLOW_PARALLEL tune it.
+## on 2 cores; also written to flow-bench.json). FLOW_SECONDS, FLOW_LOAD tune it.
 bench:
 	$(GO) test -run '^$$' -skip '^BenchmarkFlow$$' -bench . -benchmem ./...
 	$(GO) test -run '^$$' -bench '^BenchmarkFlow$$' -benchtime 1x -timeout 30m ./pipeline

@@ -308,12 +308,14 @@ func (c *Client) Flow() FlowStats { return c.flow.stats() }
 
 // Concurrency is how many requests should be in flight to keep the current
 // pace (Little's law: rate × latency, with headroom), at least 1 and at most
-// limit. Before any answer came it assumes 100 ms.
+// limit. Before any answer came it assumes 1 s, the slow end of what Graph
+// shows: too many workers only wait for their turn, too few leave the pace
+// unused.
 func (c *Client) Concurrency(limit int) int {
 	st := c.flow.stats()
 	lat := st.Latency.Seconds()
 	if lat <= 0 {
-		lat = 0.1
+		lat = 1
 	}
 	if math.IsInf(st.Rate, 1) {
 		return max(1, limit)

@@ -45,6 +45,9 @@ const (
 	// growth stops from holdLimit on.
 	holdLimit = 0.8
 	lateLimit = 0.9
+	// slowEvery is the least time between two slowdowns for the limit
+	// percentage.
+	slowEvery = time.Second
 )
 
 // flow is the client's flow controller: every try, retries included, waits
@@ -67,22 +70,25 @@ const (
 type flow struct {
 	turn chan struct{} // the turnstile: one waiter at a time looks for its turn, in arrival order
 
-	mu      sync.Mutex
-	ceiling float64 // tries per second; +Inf: none
-	window  sendWindow
-	rate    float64   // current pace; +Inf: unpaced (no ceiling and never throttled)
-	est     float64   // estimated capacity, tries per second; +Inf: unknown
-	tat     time.Time // the pace's theoretical arrival time of the next try
-	until   time.Time // the gate: no try leaves before it
-	grown   time.Time // when the rate last grew
-	cutAt   time.Time // when the rate was last cut or slowed
-	slowAt  time.Time // when the rate was last slowed for the limit percentage
-	ep      *episode  // the 429 whose answers are being counted
-	noRA    int       // 429 episodes in a row without Retry-After
-	lat     float64   // moving average of an exchange, seconds; 0: none yet
-	percent float64   // the last x-ms-throttle-limit-percentage; 0 once a success came without it
-	start   time.Time // the first try
-	history []paceSample
+	mu       sync.Mutex
+	ceiling  float64 // tries per second; +Inf: none
+	window   sendWindow
+	rate     float64   // current pace; +Inf: unpaced (no ceiling and never throttled)
+	est      float64   // estimated capacity, tries per second; +Inf: unknown
+	tat      time.Time // the pace's theoretical arrival time of the next try
+	until    time.Time // the gate: no try leaves before it
+	grown    time.Time // when the rate last grew
+	cutAt    time.Time // when the rate was last cut or slowed
+	slowAt   time.Time // when the rate was last slowed for the limit percentage
+	ep       *episode  // the 429 whose answers are being counted
+	noRA     int       // 429 episodes in a row without Retry-After
+	lat      float64   // moving average of an exchange, seconds; 0: none yet
+	percent  float64   // the last x-ms-throttle-limit-percentage; 0 once a success came without it
+	start    time.Time // the first try
+	history  []paceSample
+	known    float64 // the highest pace held goodFor without a 429; 0: none yet
+	failedAt float64 // the pace the last 429 came at
+	probe    float64 // the growth per second above aim·est, slowed by 429s near failedAt
 	// The phases between gate closures, for fitFromPhases.
 	phase, lastPhase phase
 	recent           sendMeter
@@ -151,7 +157,7 @@ func newFlow(ceiling float64, base, limit time.Duration) *flow {
 	}
 	f := &flow{
 		turn: make(chan struct{}, 1), ceiling: ceiling, rate: ceiling, est: math.Inf(1),
-		base: base, limit: limit, jitter: rand.Float64,
+		base: base, limit: limit, jitter: rand.Float64, probe: probe,
 	}
 	if !math.IsInf(ceiling, 1) {
 		f.window = newSendWindow(ceiling)
@@ -307,8 +313,10 @@ func (f *flow) observe(now, sent time.Time, a answer) time.Duration {
 		}
 		if f.ep != nil && !sent.Before(f.ep.firstSent) && sent.Before(f.ep.openedAt) {
 			f.ep.refused++
-		} else if !sent.Before(f.cutAt) {
-			f.conclude() // a 429 for a try sent at the new rate: what was counted is all there is
+		} else if f.ep == nil && !sent.Before(f.cutAt) {
+			// A 429 for a try sent at the rate of the last change, once the
+			// last episode settled: until then the server's bucket has not
+			// had the time to show what the new rate does.
 			f.cut(now, sent)
 			if a.retryAfter <= 0 {
 				f.noRA++
@@ -388,10 +396,27 @@ func (f *flow) conclude() {
 		f.est, r = ep.fit, ep.fit
 	}
 	// A pace held for long without a 429 was accepted: the burst of the
-	// server's bucket could not have hidden an excess that long.
+	// server's bucket could not have hidden an excess that long. A 429 at or
+	// under it says the service now accepts less (other applications, or
+	// the jitter of the network bunching tries): the pace known to pass
+	// comes down with it.
 	if good := f.good(ep.openedAt); good > 0 {
-		r = max(r, min(good, ep.sendRate)*0.99)
+		f.known = max(f.known, good)
 	}
+	if f.known > 0 {
+		r = max(r, min(f.known, ep.sendRate)*0.99)
+		if ep.sendRate <= f.known {
+			f.known = ep.sendRate * aim
+		}
+	}
+	// Probing slows down each time it fails again near where it failed
+	// last: the limit is there, and each 429 costs a closed gate.
+	if f.failedAt > 0 && ep.sendRate >= aim*f.failedAt {
+		f.probe = max(f.probe/2, probe/16)
+	} else {
+		f.probe = probe
+	}
+	f.failedAt = ep.sendRate
 	f.setRate(min(r, aim*f.est))
 }
 
@@ -423,9 +448,11 @@ func (f *flow) clean(now, sent time.Time, percent float64) {
 	}
 	f.noRA = 0
 	if percent >= lateLimit {
-		if !sent.Before(f.slowAt) && !sent.Before(f.cutAt) {
-			// Once per round trip: the answers already on their way say the
-			// same.
+		if !sent.Before(f.slowAt) && now.Sub(f.slowAt) >= slowEvery && now.Sub(f.cutAt) >= slowEvery {
+			// At most once a second, not within a second of a 429's cut,
+			// and never on an answer to a try sent before the last change:
+			// the server's bucket refills slowly, so its level lags the
+			// rate, and the answers on their way say the same.
 			p := f.paceOf(now)
 			f.est = min(f.est, p)
 			f.setRate(p * (1 - 0.5*(percent-holdLimit)))
@@ -453,9 +480,9 @@ func (f *flow) clean(now, sent time.Time, percent float64) {
 	switch {
 	case r < goal && !math.IsInf(goal, 1):
 		r = goal - (goal-r)*math.Exp(-dt/recoverTau.Seconds())
-		r += probe * r * dt
+		r += f.probe * r * dt
 	default:
-		r *= 1 + probe*dt
+		r *= 1 + f.probe*dt
 		f.est = max(f.est, r/aim)
 	}
 	f.rate = min(r, f.ceiling)

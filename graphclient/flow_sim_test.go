@@ -102,6 +102,9 @@ func simulate(c simCase) simResult {
 		if tokens >= 1 {
 			tokens--
 			res.accepted++
+			if used := (float64(c.b) - tokens) / float64(c.b); used >= 0.8 {
+				a.percent = used // as graphsim sends x-ms-throttle-limit-percentage
+			}
 		} else {
 			res.refused++
 			wait := (1 - tokens) / c.r
@@ -149,11 +152,12 @@ func simMatrix(duration time.Duration) []simCase {
 }
 
 // TestFlowSimulated runs the matrix on simulated time (deterministic: the
-// clock is the simulation's) and checks that the controller never collapses:
-// at least 0.95 of the budget with the ceiling at it and at most 1 % of tries
-// refused, at least 0.85 with the ceiling at twice the budget (make bench's
-// goal there is 0.90: -v shows each cell against it), and the ceiling never
-// exceeded in any second.
+// clock is the simulation's, and no wall time is measured) and checks make
+// bench's goals for the controller alone: at least 0.95 of the budget with
+// the ceiling at it and at most 1 % of tries refused, at least 0.90 with the
+// ceiling at twice the budget, and the ceiling never exceeded in any second.
+// The simulated server answers like graphsim: a 429 at once, an accepted
+// request after the latency, x-ms-throttle-limit-percentage from 0.8 on.
 func TestFlowSimulated(t *testing.T) {
 	for _, c := range simMatrix(40 * time.Second) {
 		name := fmt.Sprintf("R%v_B%d_%s_%v_rate%v", c.r, c.b, c.ra, c.latency, c.ceiling)
@@ -163,11 +167,7 @@ func TestFlowSimulated(t *testing.T) {
 			want = 0.90
 		}
 		u := res.util(c)
-		floor := want
-		if c.ceiling > c.r {
-			floor = 0.85
-		}
-		bad := u < floor || (c.ceiling == c.r && res.refusedShare() > 0.01) || float64(res.maxPerSecond) > c.ceiling
+		bad := u < want || (c.ceiling == c.r && res.refusedShare() > 0.01) || float64(res.maxPerSecond) > c.ceiling
 		if bad || testing.Verbose() {
 			msg := fmt.Sprintf("%-40s util %.3f (want ≥ %.2f), 429s %.2f%%, max %d tries/s (ceiling %v)", name, u, want, 100*res.refusedShare(), res.maxPerSecond, c.ceiling)
 			if bad {

@@ -190,8 +190,45 @@ func TestFlowLimitPercentage(t *testing.T) {
 	if f.rate != slowed {
 		t.Errorf("rate after a stale 0.97: %v; want %v", f.rate, slowed)
 	}
+	// A fresh answer within the second after the slowdown: no second one.
+	f.observe(now.Add(500*time.Millisecond), now.Add(400*time.Millisecond), answer{status: http.StatusCreated, percent: 0.97})
+	if f.rate != slowed {
+		t.Errorf("rate after a 0.97 half a second later: %v; want %v (at most one slowdown a second)", f.rate, slowed)
+	}
+	// A second later it slows again.
+	later := now.Add(1100 * time.Millisecond)
+	f.observe(later, later.Add(-10*time.Millisecond), answer{status: http.StatusCreated, percent: 0.97})
+	if f.rate >= slowed {
+		t.Errorf("rate after a 0.97 a second later: %v; want below %v", f.rate, slowed)
+	}
 	if f.throttled.Load() != 0 {
 		t.Errorf("throttled = %d; want 0", f.throttled.Load())
+	}
+}
+
+// TestFlowProbeSlows: each 429 near the pace where the last one came halves
+// the upward probe; one well below it resets it.
+func TestFlowProbeSlows(t *testing.T) {
+	f := newFlow(100, time.Second, time.Minute)
+	now := flowT0
+	throttle := func(rate float64) {
+		f.rate = rate
+		now = now.Add(5 * time.Second)
+		f.observe(now, now.Add(-time.Millisecond), answer{status: http.StatusTooManyRequests, retryAfter: time.Millisecond})
+		f.settle(now.Add(time.Second))
+	}
+	throttle(80)
+	if f.probe != probe {
+		t.Fatalf("probe after the first 429: %v; want %v", f.probe, probe)
+	}
+	throttle(80)
+	throttle(79)
+	if want := probe / 4; f.probe != want {
+		t.Errorf("probe after two more 429s near 80: %v; want %v", f.probe, want)
+	}
+	throttle(40)
+	if f.probe != probe {
+		t.Errorf("probe after a 429 at 40: %v; want %v again", f.probe, probe)
 	}
 }
 

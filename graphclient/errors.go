@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -199,4 +200,98 @@ func IsTransient(err error) bool {
 		return ge.Transient()
 	}
 	return errors.Is(err, ErrTransport)
+}
+
+// Codes in Graph's error bodies that phonereg acts on (GRAPH.md).
+const (
+	// CodePhoneNumberNotUnique: the number is another user's SMS sign-in
+	// number. On a create it comes as a 409 that adds the method anyway.
+	CodePhoneNumberNotUnique = "phoneNumberNotUnique"
+	// CodeNotAllowedByPolicy: the user is not in the SMS sign-in policy.
+	CodeNotAllowedByPolicy = "notAllowedByPolicy"
+)
+
+// Summary is the answer in a few words, for a result file's error cell: the
+// status, Graph's code and its message ("409 phoneNumberNotUnique: …").
+func (e *Error) Summary() string {
+	s := strconv.Itoa(e.StatusCode)
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Describe says what went wrong with a call, for a result file: a Graph
+// answer's Summary, or the transport failure with its client-request-id.
+func Describe(err error) string {
+	if err == nil {
+		return "failed"
+	}
+	var ge *Error
+	if errors.As(err, &ge) {
+		return ge.Summary()
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		s := "no answer from Graph: " + te.Err.Error()
+		if te.ClientRequestID != "" {
+			s += " (client-request-id " + te.ClientRequestID + ")"
+		}
+		return s
+	}
+	return err.Error()
+}
+
+// StatusOf is the status and code of Graph's answer ("409
+// phoneNumberNotUnique", "404"), or "no answer" when there was none.
+func StatusOf(err error) string {
+	var ge *Error
+	if !errors.As(err, &ge) {
+		return "no answer"
+	}
+	if ge.Code != "" {
+		return strconv.Itoa(ge.StatusCode) + " " + ge.Code
+	}
+	return strconv.Itoa(ge.StatusCode)
+}
+
+// RequestIDOf is Graph's request-id for err, or "" when Graph did not answer.
+func RequestIDOf(err error) string {
+	var ge *Error
+	if errors.As(err, &ge) {
+		return ge.RequestID
+	}
+	return ""
+}
+
+// MayHaveWritten reports whether a failed create may have been applied all
+// the same: its outcome is unknown (no answer, a server error or throttling
+// past the retries), or it is the documented 409 phoneNumberNotUnique, which
+// adds the method anyway. A plain refusal means nothing was written.
+func MayHaveWritten(err error) bool {
+	if errors.Is(err, ErrAmbiguous) || IsTransient(err) {
+		return true
+	}
+	var ge *Error
+	return errors.As(err, &ge) && ge.StatusCode == http.StatusConflict && ge.Code == CodePhoneNumberNotUnique
+}
+
+// SmsRefusal reads why Graph refused to enable SMS sign-in from the error's
+// code, as the smsSignInState it stands for. ok is false when the code does
+// not say (GRAPH.md: Graph does not document how it says why).
+func SmsRefusal(err error) (state SmsSignInState, ok bool) {
+	var ge *Error
+	if !errors.As(err, &ge) {
+		return "", false
+	}
+	switch ge.Code {
+	case CodePhoneNumberNotUnique:
+		return SmsPhoneNumberNotUnique, true
+	case CodeNotAllowedByPolicy:
+		return SmsNotAllowedByPolicy, true
+	}
+	return "", false
 }

@@ -239,3 +239,47 @@ func BenchmarkParseErrorBody(b *testing.B) {
 		parseErrorBody(&e, body)
 	}
 }
+
+func TestErrorMeaning(t *testing.T) {
+	notUnique := &Error{StatusCode: 409, Code: CodePhoneNumberNotUnique, Message: "taken", RequestID: "r1"}
+	policy := &Error{StatusCode: 400, Code: CodeNotAllowedByPolicy}
+	plain := &Error{StatusCode: 404}
+	transport := &TransportError{Operation: "create", Write: true, ClientRequestID: "c1", Err: errors.New("reset")}
+	tests := []struct {
+		name       string
+		err        error
+		describe   string
+		status     string
+		requestID  string
+		mayWritten bool
+		refusal    SmsSignInState
+	}{
+		{name: "409 not unique", err: fmt.Errorf("wrapped: %w", notUnique), describe: "409 phoneNumberNotUnique: taken", status: "409 phoneNumberNotUnique", requestID: "r1", mayWritten: true, refusal: SmsPhoneNumberNotUnique},
+		{name: "policy", err: policy, describe: "400 notAllowedByPolicy", status: "400 notAllowedByPolicy", refusal: SmsNotAllowedByPolicy},
+		{name: "plain 404", err: plain, describe: "404", status: "404"},
+		{name: "server error", err: &Error{StatusCode: 503}, describe: "503", status: "503", mayWritten: true},
+		{name: "transport", err: transport, describe: "no answer from Graph: reset (client-request-id c1)", status: "no answer", mayWritten: true},
+		{name: "other", err: errors.New("boom"), describe: "boom", status: "no answer"},
+		{name: "nil", err: nil, describe: "failed", status: "no answer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Describe(tt.err); got != tt.describe {
+				t.Errorf("Describe: got %q; want %q", got, tt.describe)
+			}
+			if got := StatusOf(tt.err); got != tt.status {
+				t.Errorf("StatusOf: got %q; want %q", got, tt.status)
+			}
+			if got := RequestIDOf(tt.err); got != tt.requestID {
+				t.Errorf("RequestIDOf: got %q; want %q", got, tt.requestID)
+			}
+			if got := MayHaveWritten(tt.err); got != tt.mayWritten {
+				t.Errorf("MayHaveWritten: got %v; want %v", got, tt.mayWritten)
+			}
+			got, ok := SmsRefusal(tt.err)
+			if got != tt.refusal || ok != (tt.refusal != "") {
+				t.Errorf("SmsRefusal: got %q, %v; want %q", got, ok, tt.refusal)
+			}
+		})
+	}
+}

@@ -6,13 +6,15 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/fnv"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/phonereg/phonereg/graphclient"
 )
 
 // InputOptions says how ReadRows reads an input file.
@@ -81,8 +83,6 @@ const (
 	// maxInputRecordBytes bounds one CSV record. A quote that is never closed
 	// would otherwise make the rest of the file one field, held in memory.
 	maxInputRecordBytes = 1 << 20
-	// inputBatchRows is how many rows travel together between the goroutines.
-	inputBatchRows = 256
 	// inputBufferSize is the input's read buffer; the header line must fit
 	// for delimiter detection (a longer one is read with the default).
 	inputBufferSize = 64 << 10
@@ -95,96 +95,29 @@ const (
 // A row with a problem (no user, no phone, a number that is not valid) is
 // not an error: it comes with Row.Invalid set.
 //
-// ReadRows holds at most a few thousand rows in memory. Numbers are
-// normalized on up to GOMAXPROCS goroutines while the next rows are read.
-// When it returns early, its goroutines end on their own; one that is
-// blocked in r.Read at that moment ends when that Read returns (close r to
-// hurry it).
+// ReadRows keeps one record in memory at a time: it reads, normalizes and
+// calls fn, one row after another. That is far faster than any run needs
+// (make bench: BenchmarkReadRows), so it needs no goroutines of its own.
 func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) error) (Header, error) {
 	in, err := openInput(r, o)
 	if err != nil {
 		return in.header, err
 	}
-	if err := ctx.Err(); err != nil {
-		return in.header, err
-	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	workers := min(max(runtime.GOMAXPROCS(0), 1), 8)
-	// tokens bounds the batches between the reader and fn, however slow
-	// fn or one worker is.
-	tokens := make(chan struct{}, 2*workers+2)
-	work := make(chan *inputBatch, workers)
-	done := make(chan *inputBatch, workers)
-
-	go in.produce(ctx, tokens, work)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range work {
-				b.rows = make([]Row, len(b.raw))
-				for i := range b.raw {
-					b.rows[i] = in.row(&b.raw[i])
-				}
-				b.raw = nil
-				select {
-				case done <- b:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-
-	pending := map[int]*inputBatch{}
-	next := 0
 	for {
-		select {
-		case <-ctx.Done():
-			return in.header, ctx.Err()
-		case b, ok := <-done:
-			if !ok {
-				// The workers stopped before the reader's last batch:
-				// only ctx ends them early.
-				return in.header, ctx.Err()
-			}
-			pending[b.seq] = b
-			for b := pending[next]; b != nil; b = pending[next] {
-				delete(pending, next)
-				next++
-				for i := range b.rows {
-					select {
-					case <-ctx.Done():
-						return in.header, ctx.Err()
-					default:
-					}
-					if err := fn(b.rows[i]); err != nil {
-						return in.header, err
-					}
-				}
-				if b.last {
-					return in.header, b.err
-				}
-				<-tokens
-			}
+		if err := ctx.Err(); err != nil {
+			return in.header, err
+		}
+		raw, err := in.next()
+		if err == io.EOF {
+			return in.header, nil
+		}
+		if err != nil {
+			return in.header, err
+		}
+		if err := fn(in.row(&raw)); err != nil {
+			return in.header, err
 		}
 	}
-}
-
-// inputBatch is a run of consecutive rows; seq orders batches.
-type inputBatch struct {
-	seq  int
-	raw  []rawInputRow
-	rows []Row
-	last bool  // no batch follows
-	err  error // why reading stopped, for the last batch; nil at EOF
 }
 
 // rawInputRow is a data row's cells for the fields, before normalization.
@@ -204,6 +137,9 @@ type inputReader struct {
 	sources [numInputFields]*fieldSource
 	phone   PhoneOptions
 	keyTag  string // what, besides the cells, an invalid row's key depends on
+	// rows counts the data rows read; lastLine is the line the last record
+	// started on.
+	rows, lastLine int
 }
 
 // fieldSource is where a field's value comes from: one column, or a template.
@@ -257,7 +193,7 @@ func inputCell(rec []string, i int) string {
 
 // openInput checks the options, reads the header and locates the fields.
 func openInput(r io.Reader, o InputOptions) (*inputReader, error) {
-	in := &inputReader{}
+	in := &inputReader{lastLine: 1}
 	region, err := canonicalPhoneRegion(o.Phone.DefaultRegion)
 	if err != nil {
 		return in, &InputError{Msg: "--default-region: " + err.Error()}
@@ -617,53 +553,32 @@ func (in *inputReader) readError(err error, after int) error {
 	return &InputError{Line: after + 1, Msg: "cannot read the input", Err: err}
 }
 
-// produce reads the data rows and sends them in batches on work, taking a
-// token per batch; it closes work when done. The last batch it sends is
-// marked last and says why reading ended.
-func (in *inputReader) produce(ctx context.Context, tokens chan<- struct{}, work chan<- *inputBatch) {
-	defer close(work)
-	seq, num, lastLine := 0, 0, 1
-	b := &inputBatch{raw: make([]rawInputRow, 0, inputBatchRows)}
-	send := func(last bool, err error) bool {
-		b.seq, b.last, b.err = seq, last, err
-		seq++
-		select {
-		case tokens <- struct{}{}:
-		case <-ctx.Done():
-			return false
-		}
-		select {
-		case work <- b:
-		case <-ctx.Done():
-			return false
-		}
-		b = &inputBatch{raw: make([]rawInputRow, 0, inputBatchRows)}
-		return true
-	}
+// next reads the next record that is not blank: io.EOF after the last one,
+// an *InputError when the input cannot be read on. A record that is not
+// well-formed CSV comes as a row with its problem.
+func (in *inputReader) next() (rawInputRow, error) {
 	for {
 		rec, err := in.csv.Read()
 		problem := ""
 		if err != nil {
 			if err == io.EOF {
-				send(true, nil)
-				return
+				return rawInputRow{}, io.EOF
 			}
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) || !isCSVSyntaxErr(pe.Err) {
-				send(true, in.readError(err, lastLine))
-				return
+				return rawInputRow{}, in.readError(err, in.lastLine)
 			}
 			problem = fmt.Sprintf("line %d: malformed CSV: %s", pe.Line, pe.Err)
-			lastLine = pe.StartLine
+			in.lastLine = pe.StartLine
 		} else {
-			lastLine, _ = in.csv.FieldPos(0)
+			in.lastLine, _ = in.csv.FieldPos(0)
 		}
 		in.recordRead()
 		if problem == "" && blankRecord(rec) {
 			continue
 		}
-		num++
-		rr := rawInputRow{num: num, line: lastLine, problem: problem}
+		in.rows++
+		rr := rawInputRow{num: in.rows, line: in.lastLine, problem: problem}
 		big := recordBytes(rec) > 1024
 		for f, s := range in.sources {
 			if s == nil {
@@ -676,13 +591,7 @@ func (in *inputReader) produce(ctx context.Context, tokens chan<- struct{}, work
 			}
 			rr.cells[f] = v
 		}
-		b.raw = append(b.raw, rr)
-		// Send a full batch, or what we have when the next read may block.
-		if len(b.raw) == inputBatchRows || in.buf.Buffered() == 0 {
-			if !send(false, nil) {
-				return
-			}
-		}
+		return rr, nil
 	}
 }
 
@@ -708,7 +617,7 @@ func recordBytes(rec []string) int {
 	return n
 }
 
-// row normalizes a raw row. Safe for concurrent use.
+// row normalizes a raw row.
 func (in *inputReader) row(rr *rawInputRow) Row {
 	row := Row{Num: rr.num, Line: rr.line}
 	var problems []string
@@ -729,7 +638,7 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 		problems = append(problems, "no user: "+in.userColumns()+" empty")
 	}
 	phones := 0
-	for i := range row.Phones {
+	for i, t := range graphclient.PhoneTypes {
 		f := fieldMobile + i
 		v := rr.cells[f]
 		if v == "" {
@@ -741,7 +650,7 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 			problems = append(problems, inputFieldNames[f]+": "+err.Error())
 			continue
 		}
-		row.Phones[i] = p
+		row.Phones.Set(t, p)
 	}
 	if phones == 0 {
 		problems = append(problems, "no phone: "+in.phoneColumns()+" empty")
@@ -800,58 +709,56 @@ func (in *inputReader) listFields(from, to int, one, many string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " " + many
 }
 
-// Keys are FNV-1a 64 over length-prefixed fields, so that no two different
-// rows share an encoding.
-const (
-	keyFNVOffset = 14695981039346656037
-	keyFNVPrime  = 1099511628211
-)
+// rowKey fingerprints a row: FNV-1a 64 over its fields, each prefixed
+// with its length in 7-bit groups, so that no two different rows share an
+// encoding. The keys are in every result file: the encoding must not change.
+type rowKey struct {
+	h hash.Hash64
+}
 
-func keyHashString(h uint64, s string) uint64 {
-	n := uint64(len(s))
-	for {
-		h ^= n & 0x7f
-		h *= keyFNVPrime
-		n >>= 7
-		if n == 0 {
+func newRowKey(kind string) rowKey {
+	k := rowKey{h: fnv.New64a()}
+	k.add(kind)
+	return k
+}
+
+func (k rowKey) add(s string) {
+	var n [10]byte
+	l := 0
+	for v := uint64(len(s)); ; {
+		n[l] = byte(v & 0x7f)
+		l++
+		if v >>= 7; v == 0 {
 			break
 		}
 	}
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= keyFNVPrime
-	}
-	return h
+	k.h.Write(n[:l])
+	io.WriteString(k.h, s)
 }
 
-func keyHex(h uint64) string {
-	const hexDigits = "0123456789abcdef"
-	var b [16]byte
-	for i := 15; i >= 0; i-- {
-		b[i] = hexDigits[h&0xf]
-		h >>= 4
-	}
-	return string(b[:])
+// String is the key as the result file holds it: 16 hex digits.
+func (k rowKey) String() string {
+	return fmt.Sprintf("%016x", k.h.Sum64())
 }
 
 // validRowKey fingerprints a valid row: the user and the normalized phones.
-func validRowKey(user string, phones *[3]string) string {
-	h := keyHashString(keyFNVOffset, "row")
-	h = keyHashString(h, user)
-	for _, p := range phones {
-		h = keyHashString(h, p)
+func validRowKey(user string, phones *Phones[string]) string {
+	k := newRowKey("row")
+	k.add(user)
+	for _, t := range graphclient.PhoneTypes {
+		k.add(phones.Get(t))
 	}
-	return keyHex(h)
+	return k.String()
 }
 
 // invalidRowKey fingerprints an invalid row: its cells as read and what their
 // reading depends on (the default region, the --map values), so that a row
 // fixed in the file or by a flag is redone on resume.
 func invalidRowKey(tag string, cells *[numInputFields]string) string {
-	h := keyHashString(keyFNVOffset, "invalid")
-	h = keyHashString(h, tag)
+	k := newRowKey("invalid")
+	k.add(tag)
 	for _, c := range cells {
-		h = keyHashString(h, c)
+		k.add(c)
 	}
-	return keyHex(h)
+	return k.String()
 }

@@ -33,7 +33,7 @@ func readAll(t *testing.T, text string, o InputOptions) ([]Row, Header, error) {
 type want struct {
 	num, line int
 	user      string
-	phones    [3]string
+	phones    Phones[string]
 	invalid   string // substring; "" for a valid row
 }
 
@@ -78,54 +78,54 @@ func TestReadRows(t *testing.T) {
 			name: "comma LF",
 			in:   "userPrincipalName,mobile\nada@contoso.com,+1 206 555 0100\nbob@contoso.com,+44 20 7946 0958\n",
 			want: []want{
-				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
-				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+44 2079460958"}},
+				{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+44 2079460958"}},
 			},
 			wantDelim: ',',
 		},
 		{
 			name:      "BOM and CRLF",
 			in:        "\ufeffuserPrincipalName,mobile\r\nada@contoso.com,+12065550100\r\nbob@contoso.com,+12065550101\r\n",
-			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}, {num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}, {num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}}},
 			wantDelim: ',',
 		},
 		{
 			name:      "no final newline",
 			in:        "userPrincipalName,mobile\nada@contoso.com,+12065550100",
-			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}},
 			wantDelim: ',',
 		},
 		{
 			name:      "semicolon detected",
 			in:        "userPrincipalName;mobile;office\nada@contoso.com;+33 1 23 45 67 89;\"+33 6 12 34 56 78\"\n",
-			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+33 123456789", "", "+33 612345678"}}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+33 123456789", Office: "+33 612345678"}}},
 			wantDelim: ';',
 		},
 		{
 			name:        "semicolon detected despite commas in quotes",
 			in:          "\"Name, full\";userPrincipalName;mobile\n\"Lovelace, Ada\";ada@contoso.com;+33 1 23 45 67 89\n",
-			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+33 123456789"}}},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+33 123456789"}}},
 			wantIgnored: []string{"Name, full"},
 			wantDelim:   ';',
 		},
 		{
 			name:        "tab detected",
 			in:          "userPrincipalName\tmobile\tDisplay Name\nada@contoso.com\t+49 30 123456\tAda, Countess\n",
-			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+49 30123456"}}},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+49 30123456"}}},
 			wantIgnored: []string{"Display Name"},
 			wantDelim:   '\t',
 		},
 		{
 			name:      "detection skips leading blank lines",
 			in:        "\n\r\nuserPrincipalName;mobile\nada@contoso.com;+49 30 123456\n",
-			want:      []want{{num: 1, line: 4, user: "ada@contoso.com", phones: [3]string{"+49 30123456"}}},
+			want:      []want{{num: 1, line: 4, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+49 30123456"}}},
 			wantDelim: ';',
 		},
 		{
 			name:        "forced delimiter",
 			in:          "userPrincipalName|mobile|note\nada@contoso.com|+1 206 555 0100|a;b;c,d\n",
 			opts:        InputOptions{Delimiter: '|'},
-			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}},
 			wantIgnored: []string{"note"},
 			wantDelim:   '|',
 		},
@@ -133,7 +133,7 @@ func TestReadRows(t *testing.T) {
 			name:        "forced comma over detection",
 			in:          "userPrincipalName,mobile,note\nada@contoso.com,+1 206 555 0100,a;b;c;d\n",
 			opts:        InputOptions{Delimiter: ','},
-			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}},
 			wantIgnored: []string{"note"},
 			wantDelim:   ',',
 		},
@@ -143,8 +143,8 @@ func TestReadRows(t *testing.T) {
 				"\"Lovelace, Ada\",ada@contoso.com,\"+1 (206) 555-0100\",\"line one\nline two\nline \"\"three\"\"\"\n" +
 				"Bob,bob@contoso.com,+1 206 555 0101,\n",
 			want: []want{
-				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
-				{num: 2, line: 5, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
+				{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}},
+				{num: 2, line: 5, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}},
 			},
 			wantIgnored: []string{"Name", "Notes"},
 			wantDelim:   ',',
@@ -153,8 +153,8 @@ func TestReadRows(t *testing.T) {
 			name: "stray quote inside a field",
 			in:   "userPrincipalName,mobile,Notes\nada@contoso.com,+1 206 555 0100,5\" screen\nbob@contoso.com,+1 206 555 0101,x\n",
 			want: []want{
-				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
-				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
+				{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}},
 			},
 			wantIgnored: []string{"Notes"},
 			wantDelim:   ',',
@@ -162,7 +162,7 @@ func TestReadRows(t *testing.T) {
 		{
 			name:      "header variants",
 			in:        "User Principal Name,user_id,MOBILE,Alternate-Mobile, office \nada@contoso.com,,+1 206 555 0100,+1 206 555 0101,+1 206 555 0102\n",
-			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100", "+1 2065550101", "+1 2065550102"}}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100", AlternateMobile: "+1 2065550101", Office: "+1 2065550102"}}},
 			wantDelim: ',',
 		},
 		{
@@ -172,16 +172,16 @@ func TestReadRows(t *testing.T) {
 				"bob@contoso.com,,+1 206 555 0101\n" +
 				",7a2d1d4b-5d2c-4c8f-8e3b-1e7d2c3b4f5a,+1 206 555 0102\n",
 			want: []want{
-				{num: 1, line: 2, user: "6f1c0c3a-4c1b-4b7e-9d2a-0d6c1b2a3e4f", phones: [3]string{"+1 2065550100"}},
-				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
-				{num: 3, line: 4, user: "7a2d1d4b-5d2c-4c8f-8e3b-1e7d2c3b4f5a", phones: [3]string{"+1 2065550102"}},
+				{num: 1, line: 2, user: "6f1c0c3a-4c1b-4b7e-9d2a-0d6c1b2a3e4f", phones: Phones[string]{Mobile: "+1 2065550100"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}},
+				{num: 3, line: 4, user: "7a2d1d4b-5d2c-4c8f-8e3b-1e7d2c3b4f5a", phones: Phones[string]{Mobile: "+1 2065550102"}},
 			},
 			wantDelim: ',',
 		},
 		{
 			name:        "unknown columns ignored",
 			in:          "Department,userPrincipalName,Title,mobile,,Manager\nSales,ada@contoso.com,CEO,+12065550100,,bob\n",
-			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}},
 			wantIgnored: []string{"Department", "Title", "Manager"},
 			wantDelim:   ',',
 		},
@@ -189,7 +189,7 @@ func TestReadRows(t *testing.T) {
 			name:        "map simple",
 			in:          "Email,Phone 1,mobile\nada@contoso.com,+1 206 555 0100,+1 999\n",
 			opts:        InputOptions{Maps: []string{"userPrincipalName=Email", "mobile=Phone 1"}},
-			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			want:        []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}},
 			wantIgnored: []string{"mobile"},
 			wantDelim:   ',',
 		},
@@ -197,7 +197,7 @@ func TestReadRows(t *testing.T) {
 			name:      "map field and column matched like headers",
 			in:        "E-Mail,phone_one\nada@contoso.com,+1 206 555 0100\n",
 			opts:      InputOptions{Maps: []string{"User Principal Name=email", "MOBILE = Phone One"}},
-			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}},
 			wantDelim: ',',
 		},
 		{
@@ -210,11 +210,11 @@ func TestReadRows(t *testing.T) {
 				"eve@contoso.com,44,20 7946 0958,7\n",
 			opts: InputOptions{Maps: []string{"userPrincipalName=Username", "mobile=+{Country Code} {Phone Number}x{Extension}"}, Phone: us},
 			want: []want{
-				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100x123"}},
-				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
-				{num: 3, line: 4, user: "cy@contoso.com", phones: [3]string{"+1 2065550102"}},
+				{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100x123"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}},
+				{num: 3, line: 4, user: "cy@contoso.com", phones: Phones[string]{Mobile: "+1 2065550102"}},
 				{num: 4, line: 5, user: "dee@contoso.com", invalid: "no phone: mobile is empty"},
-				{num: 5, line: 6, user: "eve@contoso.com", phones: [3]string{"+44 2079460958x7"}},
+				{num: 5, line: 6, user: "eve@contoso.com", phones: Phones[string]{Mobile: "+44 2079460958x7"}},
 			},
 			wantDelim: ',',
 		},
@@ -222,7 +222,7 @@ func TestReadRows(t *testing.T) {
 			name:      "map template with trailing text",
 			in:        "First,Last,Phone\nada,lovelace,+1 206 555 0100\ngrace,,+1 206 555 0101\n",
 			opts:      InputOptions{Maps: []string{"userPrincipalName={First}.{Last}@contoso.com", "mobile=Phone"}},
-			want:      []want{{num: 1, line: 2, user: "ada.lovelace@contoso.com", phones: [3]string{"+1 2065550100"}}, {num: 2, line: 3, user: "grace@contoso.com", phones: [3]string{"+1 2065550101"}}},
+			want:      []want{{num: 1, line: 2, user: "ada.lovelace@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}, {num: 2, line: 3, user: "grace@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}}},
 			wantDelim: ',',
 		},
 		{
@@ -236,8 +236,8 @@ func TestReadRows(t *testing.T) {
 				"bob@contoso.com,+12065550101\n" +
 				"\n",
 			want: []want{
-				{num: 1, line: 3, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
-				{num: 2, line: 7, user: "bob@contoso.com", phones: [3]string{"+1 2065550101"}},
+				{num: 1, line: 3, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}},
+				{num: 2, line: 7, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}},
 			},
 			wantDelim: ',',
 		},
@@ -245,22 +245,22 @@ func TestReadRows(t *testing.T) {
 			name: "short and long rows",
 			in:   "userPrincipalName,mobile,office\nada@contoso.com,+12065550100\nbob@contoso.com,,+12065550101,extra,cells\n",
 			want: []want{
-				{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100"}},
-				{num: 2, line: 3, user: "bob@contoso.com", phones: [3]string{"", "", "+1 2065550101"}},
+				{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Office: "+1 2065550101"}},
 			},
 			wantDelim: ',',
 		},
 		{
 			name:      "alternateMobile without mobile is fine here",
 			in:        "userPrincipalName,mobile,alternateMobile\nada@contoso.com,,+12065550100\n",
-			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"", "+1 2065550100"}}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{AlternateMobile: "+1 2065550100"}}},
 			wantDelim: ',',
 		},
 		{
 			name:      "default region",
 			in:        "userPrincipalName,mobile,office\nada@contoso.com,(206) 555-0100,+44 20 7946 0958\n",
 			opts:      InputOptions{Phone: PhoneOptions{DefaultRegion: "us"}},
-			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: [3]string{"+1 2065550100", "", "+44 2079460958"}}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100", Office: "+44 2079460958"}}},
 			wantDelim: ',',
 		},
 		{
@@ -274,22 +274,22 @@ func TestReadRows(t *testing.T) {
 			want: []want{
 				{num: 1, line: 2, user: "ada@contoso.com", invalid: "mobile: not a valid number for country code +44"},
 				{num: 2, line: 3, user: "bob@contoso.com", invalid: "mobile: no country code: write it as +CC… or set --default-region; alternateMobile: letters are not allowed: write the number with digits (and x before an extension); office: extension must be digits"},
-				{num: 3, line: 4, user: "", phones: [3]string{"+1 2065550100"}, invalid: "no user: userPrincipalName is empty"},
+				{num: 3, line: 4, user: "", phones: Phones[string]{Mobile: "+1 2065550100"}, invalid: "no user: userPrincipalName is empty"},
 				{num: 4, line: 5, user: "dee@contoso.com", invalid: "no phone: mobile, alternateMobile and office are empty"},
-				{num: 5, line: 6, user: "eve@contoso.com", phones: [3]string{"+1 2065550100"}, invalid: "alternateMobile: too short"},
+				{num: 5, line: 6, user: "eve@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}, invalid: "alternateMobile: too short"},
 			},
 			wantDelim: ',',
 		},
 		{
 			name:      "user cell not UTF-8",
 			in:        "userPrincipalName,mobile\nJos\xe9@contoso.com,+12065550100\n",
-			want:      []want{{num: 1, line: 2, user: "Jos\uFFFD@contoso.com", phones: [3]string{"+1 2065550100"}, invalid: "userPrincipalName: not valid UTF-8"}},
+			want:      []want{{num: 1, line: 2, user: "Jos\uFFFD@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}, invalid: "userPrincipalName: not valid UTF-8"}},
 			wantDelim: ',',
 		},
 		{
 			name:      "user cell with a line break",
 			in:        "userPrincipalName,mobile\n\"ada@contoso.com\nbob@contoso.com\",+12065550100\n",
-			want:      []want{{num: 1, line: 2, user: "ada@contoso.com\nbob@contoso.com", phones: [3]string{"+1 2065550100"}, invalid: "userPrincipalName: contains a line break"}},
+			want:      []want{{num: 1, line: 2, user: "ada@contoso.com\nbob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}, invalid: "userPrincipalName: contains a line break"}},
 			wantDelim: ',',
 		},
 		{
@@ -427,9 +427,9 @@ func TestReadRowsKey(t *testing.T) {
 	}
 
 	t.Run("fields cannot run into each other", func(t *testing.T) {
-		a := validRowKey("ab", &[3]string{"c", "", ""})
-		b := validRowKey("a", &[3]string{"bc", "", ""})
-		c := validRowKey("a", &[3]string{"", "bc", ""})
+		a := validRowKey("ab", &Phones[string]{Mobile: "c"})
+		b := validRowKey("a", &Phones[string]{Mobile: "bc"})
+		c := validRowKey("a", &Phones[string]{AlternateMobile: "bc"})
 		if a == b || b == c || a == c {
 			t.Errorf("got keys %s %s %s; want all different", a, b, c)
 		}
@@ -616,7 +616,7 @@ func TestReadRowsGolden(t *testing.T) {
 func renderRead(data []byte, o InputOptions) string {
 	var b strings.Builder
 	h, err := ReadRows(context.Background(), bytes.NewReader(data), o, func(r Row) error {
-		fmt.Fprintf(&b, "row %d line %d user %q phones %q key %s", r.Num, r.Line, r.User, r.Phones, r.Key)
+		fmt.Fprintf(&b, "row %d line %d user %q phones %q key %s", r.Num, r.Line, r.User, []string{r.Phones.Mobile, r.Phones.AlternateMobile, r.Phones.Office}, r.Key)
 		if r.Invalid != "" {
 			fmt.Fprintf(&b, " invalid %q", r.Invalid)
 		}

@@ -141,10 +141,6 @@ func fileErr(path, op string, err error) error {
 	return &ResultFileError{Path: path, Op: op, Err: err}
 }
 
-// ErrNotResultFile is returned when --out names a file that is not a phonereg
-// result file.
-var ErrNotResultFile = errors.New("not a phonereg result file")
-
 // openJournal opens (or creates, mode 0600) the result file at path for
 // appending and reads what an earlier run left there. With restart, an
 // existing file is renamed to path+".bak" first.
@@ -260,70 +256,6 @@ func (p *prior) set(n int, off int64, key uint64, st rowState) {
 	p.off.set(n-1, off)
 	p.key.set(n-1, key)
 	p.state.set(n-1, st)
-}
-
-// scanLine reads what the index needs of one result line (row, status,
-// retryable, key) without allocating: resume must index a million lines in
-// well under two seconds. ok is false for a line that is not a whole result
-// line.
-func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
-	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-	var status Status
-	retryable := false
-	col := 0
-	for i := 0; i <= len(line); col++ {
-		// One field: quoted ("" escapes a quote) or plain.
-		var f []byte
-		if i < len(line) && line[i] == '"' {
-			j := i + 1
-			for {
-				k := bytes.IndexByte(line[j:], '"')
-				if k < 0 {
-					return 0, 0, 0, false
-				}
-				j += k + 1
-				if j < len(line) && line[j] == '"' {
-					j++
-					continue
-				}
-				break
-			}
-			f = line[i+1 : j-1]
-			i = j
-			if i < len(line) && line[i] != ',' {
-				return 0, 0, 0, false
-			}
-		} else {
-			k := bytes.IndexByte(line[i:], ',')
-			if k < 0 {
-				k = len(line) - i
-			}
-			f = line[i : i+k]
-			i += k
-		}
-		i++ // the comma
-		switch col {
-		case colRow:
-			n, err := strconv.Atoi(string(f))
-			if err != nil || n <= 0 {
-				return 0, 0, 0, false
-			}
-			row = n
-		case colStatus:
-			status = Status(f)
-			if _, known := statusCodes[status]; !known {
-				return 0, 0, 0, false
-			}
-		case colRetryable:
-			retryable = string(f) == "true"
-		case colKey:
-			key = keyHash(string(f))
-		}
-	}
-	if col < len(Columns) {
-		return 0, 0, 0, false
-	}
-	return row, stateOf(Result{Status: status, Retryable: retryable}), key, true
 }
 
 // append adds results as journal lines; they are durable only after sync.

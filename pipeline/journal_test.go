@@ -13,7 +13,7 @@ import (
 
 func res(n int, st Status, key string, retryable bool) Result {
 	return Result{Row: n, User: fmt.Sprintf("u%d@contoso.com", n), Status: st, Key: key, Retryable: retryable,
-		Phones: [3]string{OutcomeAdded}, FinishedAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+		Phones: Phones[Outcome]{Mobile: OutcomeAdded}, FinishedAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 }
 
 func readLines(t *testing.T, path string) []string {
@@ -250,7 +250,7 @@ func writeJournal(tb testing.TB, path string, n int) {
 	batch := make([]Result, 0, 1024)
 	for i := 1; i <= n; i++ {
 		r := res(i, StatusSucceeded, fmt.Sprintf("%016x", i), false)
-		r.Phones = [3]string{OutcomeAdded, OutcomeAdded, ""}
+		r.Phones = Phones[Outcome]{Mobile: OutcomeAdded, AlternateMobile: OutcomeAdded}
 		r.SmsSignIn = SmsEnabled
 		batch = append(batch, r)
 		if len(batch) == cap(batch) {

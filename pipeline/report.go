@@ -1,17 +1,14 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/gocarina/gocsv"
 )
 
 // Report summarizes a result file (phonereg report).
@@ -36,23 +33,19 @@ type ErrorCount struct {
 }
 
 // ReadReport reads a result file, journal or compacted, and summarizes the
-// last line of each row. Lines are read with gocsv into the result file's
-// record type; a line that is not a whole result line (a crash's torn tail) is
-// counted in Torn and skipped. It keeps one small entry per row, not the file.
+// last line of each row. A line that is not a whole result line (a crash's
+// torn tail) is counted in Torn and skipped. It keeps one small entry per row,
+// not the file.
 func ReadReport(ctx context.Context, r io.Reader, top int) (*Report, error) {
-	wl := &wholeLines{r: bufio.NewReaderSize(r, 256<<10)}
-	cr := csv.NewReader(wl)
-	cr.FieldsPerRecord = 0 // every line as many fields as the header
-	cr.LazyQuotes = true
-	um, err := gocsv.NewUnmarshaller(cr, record{})
-	if err != nil || !slices.Equal(um.Headers, Columns) {
-		return nil, fmt.Errorf("%w: its first line is not %q", ErrNotResultFile, strings.TrimSuffix(headerLine, "\n"))
+	rr, err := NewResultReader(r)
+	if err != nil {
+		return nil, err
 	}
 	type last struct {
 		status    Status
 		retryable bool
-		phones    [3]string
-		sms       string
+		phones    Phones[Outcome]
+		sms       SmsOutcome
 		err       string
 	}
 	rows := map[int]last{}
@@ -61,27 +54,19 @@ func ReadReport(ctx context.Context, r io.Reader, top int) (*Report, error) {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		v, err := um.Read()
+		res, err := rr.Next()
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
-			if wl.err != nil {
-				return nil, wl.err
-			}
+		if errors.Is(err, ErrDamagedLine) {
 			rep.Torn++
 			continue
 		}
-		rec := v.(record)
-		res, ok := decodeResult([]string{rec.Row, rec.User, rec.Status, rec.Mobile, rec.AlternateMobile, rec.Office,
-			rec.SmsSignIn, rec.Retryable, rec.Error, rec.RequestID, rec.Key, rec.Previous, rec.FinishedAt})
-		if _, known := statusCodes[res.Status]; !ok || !known {
-			rep.Torn++
-			continue
+		if err != nil {
+			return nil, err
 		}
 		rows[res.Row] = last{res.Status, res.Retryable, res.Phones, res.SmsSignIn, res.Error}
 	}
-	rep.Torn += wl.torn
 	errs := map[string]*ErrorCount{}
 	nums := slices.Sorted(maps.Keys(rows))
 	for _, n := range nums {
@@ -128,39 +113,6 @@ func foldError(s string) string {
 	s = foldUUID.ReplaceAllString(s, "…")
 	s = foldNumber.ReplaceAllString(s, "+…")
 	return foldQuoted.ReplaceAllString(s, `"…"`)
-}
-
-// wholeLines passes on only lines that end in a newline: a last line without
-// one is a crash's torn tail, counted and dropped.
-type wholeLines struct {
-	r    *bufio.Reader
-	rest []byte // what is left of the current line
-	torn int
-	err  error // a read error other than EOF
-}
-
-func (w *wholeLines) Read(p []byte) (int, error) {
-	for len(w.rest) == 0 {
-		line, err := w.r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			// A line longer than the buffer: pass it on in pieces.
-			w.rest = line
-			break
-		}
-		if err != nil {
-			if len(line) > 0 {
-				w.torn++
-			}
-			if err != io.EOF {
-				w.err = err
-			}
-			return 0, err
-		}
-		w.rest = line
-	}
-	n := copy(p, w.rest)
-	w.rest = w.rest[n:]
-	return n, nil
 }
 
 // String renders the report for a terminal.

@@ -1,11 +1,9 @@
 package pipeline
 
 import (
-	"bytes"
-	"encoding/csv"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/phonereg/phonereg/graphclient"
 )
 
 // Status is a row's status in the result file.
@@ -24,36 +22,86 @@ const (
 // or planned by a dry run. Every other status counts as a failure (exit 1).
 func (s Status) ok() bool { return s == StatusSucceeded || s == StatusPlanned }
 
+// known reports whether s is one of the statuses above.
+func (s Status) known() bool {
+	_, ok := statusCodes[s]
+	return ok
+}
+
+// Outcome is what a phone step did (the mobile, alternateMobile and office
+// cells of the result file).
+type Outcome string
+
 // Phone step outcomes.
 const (
-	OutcomeAdded       = "added"
-	OutcomeExists      = "exists"
-	OutcomeUpdated     = "updated"
-	OutcomeKept        = "kept"
-	OutcomeConflict    = "conflict"
-	OutcomeFailed      = "failed"
-	OutcomeWouldAdd    = "would-add"
-	OutcomeWouldUpdate = "would-update"
+	OutcomeAdded       Outcome = "added"
+	OutcomeExists      Outcome = "exists"
+	OutcomeUpdated     Outcome = "updated"
+	OutcomeKept        Outcome = "kept"
+	OutcomeConflict    Outcome = "conflict"
+	OutcomeFailed      Outcome = "failed"
+	OutcomeWouldAdd    Outcome = "would-add"
+	OutcomeWouldUpdate Outcome = "would-update"
 )
+
+// SmsOutcome is what the SMS sign-in step did (the smsSignIn cell).
+type SmsOutcome string
 
 // SMS sign-in outcomes.
 const (
-	SmsEnabled            = "enabled"
-	SmsAlreadyEnabled     = "already-enabled"
-	SmsNotAllowedByPolicy = "not-allowed-by-policy"
-	SmsNumberNotUnique    = "number-not-unique"
-	SmsFailed             = "failed"
-	SmsWouldEnable        = "would-enable"
-	SmsDisabledByFlag     = "disabled-by-flag"
+	SmsEnabled            SmsOutcome = "enabled"
+	SmsAlreadyEnabled     SmsOutcome = "already-enabled"
+	SmsNotAllowedByPolicy SmsOutcome = "not-allowed-by-policy"
+	SmsNumberNotUnique    SmsOutcome = "number-not-unique"
+	SmsFailed             SmsOutcome = "failed"
+	SmsWouldEnable        SmsOutcome = "would-enable"
+	SmsDisabledByFlag     SmsOutcome = "disabled-by-flag"
 )
+
+// Phones holds one value per phone type: a row's numbers (Phones[string]),
+// a result's outcomes (Phones[Outcome]).
+type Phones[T ~string] struct {
+	Mobile          T
+	AlternateMobile T
+	Office          T
+}
+
+// Get returns the value for phone type t; "" for a type phonereg does not
+// know.
+func (p *Phones[T]) Get(t graphclient.PhoneType) T {
+	if v := p.slot(t); v != nil {
+		return *v
+	}
+	return ""
+}
+
+// Set sets the value for phone type t; a type phonereg does not know is
+// ignored.
+func (p *Phones[T]) Set(t graphclient.PhoneType, v T) {
+	if s := p.slot(t); s != nil {
+		*s = v
+	}
+}
+
+func (p *Phones[T]) slot(t graphclient.PhoneType) *T {
+	switch t {
+	case graphclient.Mobile:
+		return &p.Mobile
+	case graphclient.AlternateMobile:
+		return &p.AlternateMobile
+	case graphclient.Office:
+		return &p.Office
+	}
+	return nil
+}
 
 // Result is one line of the result file.
 type Result struct {
 	Row       int
 	User      string
 	Status    Status
-	Phones    [3]string // outcome per phone type, indexed like graphclient.PhoneTypes
-	SmsSignIn string
+	Phones    Phones[Outcome]
+	SmsSignIn SmsOutcome
 	Retryable bool
 	Error     string
 	RequestID string
@@ -75,121 +123,11 @@ func (r Result) Terminal() bool {
 	return false
 }
 
-// record is a result line as gocsv reads it (phonereg report); the tags are
-// the result file's columns, in order (SPEC §4).
-type record struct {
-	Row             string `csv:"row"`
-	User            string `csv:"user"`
-	Status          string `csv:"status"`
-	Mobile          string `csv:"mobile"`
-	AlternateMobile string `csv:"alternateMobile"`
-	Office          string `csv:"office"`
-	SmsSignIn       string `csv:"smsSignIn"`
-	Retryable       string `csv:"retryable"`
-	Error           string `csv:"error"`
-	RequestID       string `csv:"requestId"`
-	Key             string `csv:"key"`
-	Previous        string `csv:"previous"`
-	FinishedAt      string `csv:"finishedAt"`
-}
-
-// Columns are the result file's columns, in order.
-var Columns = []string{"row", "user", "status", "mobile", "alternateMobile", "office", "smsSignIn", "retryable", "error", "requestId", "key", "previous", "finishedAt"}
-
-// Column indexes, for readers of the file.
-const (
-	colRow = iota
-	colUser
-	colStatus
-	colMobile
-	colAlternateMobile
-	colOffice
-	colSmsSignIn
-	colRetryable
-	colError
-	colRequestID
-	colKey
-	colPrevious
-	colFinishedAt
-	numColumns
-)
-
-// headerLine is the result file's first line.
-var headerLine = strings.Join(Columns, ",") + "\n"
-
-// resultEncoder writes result lines. Every line is one physical line
-// (newlines in cells become spaces), so that the file can be indexed by line
-// offsets, and cells a spreadsheet would run as a formula are guarded with a
-// leading '. Not safe for concurrent use.
-type resultEncoder struct {
-	w      *csv.Writer
-	fields [numColumns]string
-}
-
-func newResultEncoder(buf *bytes.Buffer) *resultEncoder {
-	return &resultEncoder{w: csv.NewWriter(buf)}
-}
-
-// encode appends r's line to the encoder's buffer.
-func (e *resultEncoder) encode(r Result) error {
-	f := &e.fields
-	f[colRow] = strconv.Itoa(r.Row)
-	f[colUser] = cell(r.User)
-	f[colStatus] = string(r.Status)
-	f[colMobile], f[colAlternateMobile], f[colOffice] = r.Phones[0], r.Phones[1], r.Phones[2]
-	f[colSmsSignIn] = r.SmsSignIn
-	f[colRetryable] = strconv.FormatBool(r.Retryable)
-	f[colError] = cell(r.Error)
-	f[colRequestID] = cell(r.RequestID)
-	f[colKey] = cell(r.Key)
-	f[colPrevious] = cell(r.Previous)
-	f[colFinishedAt] = ""
-	if !r.FinishedAt.IsZero() {
-		f[colFinishedAt] = r.FinishedAt.UTC().Format(time.RFC3339)
+// addPrevious records a number the row replaces (or would replace), as the
+// previous column's type=number pairs joined by ';'.
+func (r *Result) addPrevious(t graphclient.PhoneType, number string) {
+	if r.Previous != "" {
+		r.Previous += ";"
 	}
-	if err := e.w.Write(f[:]); err != nil {
-		return err
-	}
-	e.w.Flush()
-	return e.w.Error()
-}
-
-// cell makes s safe for one physical CSV line and for spreadsheets.
-func cell(s string) string {
-	if strings.ContainsAny(s, "\r\n") {
-		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-	}
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		s = "'" + s
-	}
-	return s
-}
-
-// uncell undoes cell's formula guard.
-func uncell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
-		return s[1:]
-	}
-	return s
-}
-
-// decodeResult reads a result line's fields.
-func decodeResult(f []string) (Result, bool) {
-	if len(f) < len(Columns) {
-		return Result{}, false
-	}
-	n, err := strconv.Atoi(f[colRow])
-	if err != nil || n <= 0 {
-		return Result{}, false
-	}
-	r := Result{
-		Row: n, User: uncell(f[colUser]), Status: Status(f[colStatus]),
-		Phones:    [3]string{f[colMobile], f[colAlternateMobile], f[colOffice]},
-		SmsSignIn: f[colSmsSignIn], Retryable: f[colRetryable] == "true", Error: uncell(f[colError]),
-		RequestID: uncell(f[colRequestID]), Key: uncell(f[colKey]), Previous: uncell(f[colPrevious]),
-	}
-	if t, err := time.Parse(time.RFC3339, f[colFinishedAt]); err == nil {
-		r.FinishedAt = t
-	}
-	return r, true
+	r.Previous += string(t) + "=" + number
 }

@@ -1,7 +1,5 @@
 package pipeline
 
-import "github.com/phonereg/phonereg/graphclient"
-
 // Row is one data row of the input, normalized.
 type Row struct {
 	// Num is the 1-based number of the data row: the Nth record after the
@@ -14,24 +12,13 @@ type Row struct {
 	// User is the userId when set, else the userPrincipalName, as given
 	// (trimmed).
 	User string
-	// Phones holds the normalized numbers in Graph's form ("+1 2065550100x123"),
-	// indexed like graphclient.PhoneTypes (mobile, alternateMobile, office); ""
-	// where the row has none.
-	Phones [3]string
+	// Phones holds the normalized numbers in Graph's form ("+1 2065550100x123");
+	// "" where the row has none.
+	Phones Phones[string]
 	// Key fingerprints the normalized row (user and phones): resume redoes a
 	// row whose key changed.
 	Key string
 	// Invalid is why the row cannot be run, in words an admin can act on; ""
 	// for a valid row. An invalid row still has Num, Line, User (if any) and Key.
 	Invalid string
-}
-
-// Phone returns the row's normalized number of type t.
-func (r Row) Phone(t graphclient.PhoneType) string {
-	for i, pt := range graphclient.PhoneTypes {
-		if pt == t {
-			return r.Phones[i]
-		}
-	}
-	return ""
 }

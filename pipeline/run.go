@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -100,12 +98,6 @@ func (s *Summary) Failed() int {
 	return n
 }
 
-// task is a row on its way through the pool.
-type task struct {
-	row  Row
-	user string // the key rows of one user share
-}
-
 // Run reads cfg.Input, runs every valid row not finished earlier against g
 // with cfg.Workers users at a time, and records every row in the result file
 // (SPEC §3–4). Rows of one user run one after another, in input order.
@@ -120,6 +112,23 @@ type task struct {
 // errors: they are in the summary and the file.
 func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 	start := time.Now()
+	cfg.setDefaults()
+	j, err := openJournal(cfg.Out, cfg.Restart)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{
+		cfg:  cfg,
+		proc: &processor{g: g, onExisting: cfg.OnExisting, sms: cfg.SmsSignIn, dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now},
+		j:    j,
+		sum:  &Summary{ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun},
+	}
+	r.noteResume()
+	err = r.stages(ctx)
+	return r.finish(ctx, start, err)
+}
+
+func (cfg *Config) setDefaults() {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
@@ -141,285 +150,304 @@ func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	j, err := openJournal(cfg.Out, cfg.Restart)
-	if err != nil {
-		return nil, err
-	}
-	sum := &Summary{ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun}
-	if j.prior != nil && j.prior.dropped > 0 {
-		sum.DroppedLines = j.prior.dropped
-		cfg.Logger.Warn("result file: cut a torn or damaged last line; its row is redone", zap.Int("lines", j.prior.dropped))
-	}
-	if j.prior != nil && j.prior.lines > 0 {
-		cfg.Logger.Info("resuming from the result file", zap.String("file", cfg.Out), zap.Int("lines", j.prior.lines))
-	}
+}
 
-	proc := &processor{g: g, onExisting: cfg.OnExisting, sms: cfg.SmsSignIn, dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now}
+// runner is one run of the job, in four stages joined by channels, the shape
+// of errgroup's bounded pipeline:
+//
+//	read ──items──▶ schedule ──tasks──▶ work ×N
+//	                   ▲ │◀──results───┘
+//	                   │ └──entries──▶ write
+//
+// read streams the input and closes its channel; schedule is the only one who
+// knows which user is busy (userQueue) and the only sender to write; the
+// workers run rows against Graph; write owns the result file and the
+// summary's counts. A run ends early in two ways, each with its context:
+// drain (the caller's ctx) stops reading and handing out rows while the rows
+// in flight finish, for up to cfg.Grace; abort ends the requests in flight as
+// well, when the grace period runs out or a stage fails.
+type runner struct {
+	cfg    Config
+	proc   *processor
+	j      *journal
+	sum    *Summary // the writer's until the stages are over
+	header Header   // the reader's until the stages are over
+}
 
-	// hard ends requests in flight: after the grace period once ctx is done,
-	// or at once when a stage fails.
-	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer hardCancel()
-	stopGrace := context.AfterFunc(ctx, func() {
-		t := time.NewTimer(cfg.Grace)
+// item is what the reader hands the scheduler: a row to run, or an entry
+// that needs no Graph call (an invalid row's result, rows an earlier run
+// finished) and goes straight on to the writer.
+type item struct {
+	task
+	ready *entry
+}
+
+// entry is what the writer receives: a row's result to record, or a count of
+// rows an earlier run finished (nothing to write).
+type entry struct {
+	res                    Result // when res.Row > 0
+	skipped, skippedFailed int
+}
+
+// finished is a worker's finished row: its entry for the writer, and the
+// user whose next row may now run.
+type finished struct {
+	entry
+	user string
+}
+
+func (r *runner) noteResume() {
+	p := r.j.prior
+	if p != nil && p.dropped > 0 {
+		r.sum.DroppedLines = p.dropped
+		r.cfg.Logger.Warn("result file: cut a torn or damaged last line; its row is redone", zap.Int("lines", p.dropped))
+	}
+	if p != nil && p.lines > 0 {
+		r.cfg.Logger.Info("resuming from the result file", zap.String("file", r.cfg.Out), zap.Int("lines", p.lines))
+	}
+}
+
+// stages runs the four stages until the input is done, drain ends the run,
+// or a stage fails.
+func (r *runner) stages(drain context.Context) error {
+	abort, stopGrace := r.abortAfterGrace(drain)
+	defer stopGrace()
+	g, ctx := errgroup.WithContext(abort)
+	items := make(chan item, r.cfg.Workers)
+	tasks := make(chan task)
+	results := make(chan finished, r.cfg.Workers)
+	entries := make(chan entry, r.cfg.Workers*4)
+	over := make(chan struct{}) // closed after tasks is: idle workers leave
+
+	g.Go(func() error { return r.read(ctx, drain, items) })
+	g.Go(func() error {
+		defer close(over)
+		return r.schedule(ctx, drain.Done(), items, tasks, results, entries)
+	})
+	limit := newWorkLimit(r.cfg.Workers)
+	if r.cfg.Concurrency != nil {
+		limit.refresh(r.cfg.Concurrency, r.cfg.Workers)
+		go limit.follow(ctx, r.cfg.Concurrency, r.cfg.Workers, 250*time.Millisecond)
+	}
+	for i := range r.cfg.Workers {
+		g.Go(func() error { return r.work(ctx, i, limit, over, tasks, results) })
+	}
+	g.Go(func() error { return r.write(ctx, entries) })
+
+	err := g.Wait()
+	var fe *fatalError
+	if errors.As(err, &fe) {
+		err = fe.err
+	}
+	return err
+}
+
+// abortAfterGrace returns the abort context: cancelled cfg.Grace after drain
+// is, or by the errgroup when a stage fails; stop releases it.
+func (r *runner) abortAfterGrace(drain context.Context) (abort context.Context, stop func()) {
+	abort, cancel := context.WithCancel(context.WithoutCancel(drain))
+	stopGrace := context.AfterFunc(drain, func() {
+		t := time.NewTimer(r.cfg.Grace)
 		defer t.Stop()
 		select {
 		case <-t.C:
-			cfg.Logger.Warn("rows in flight did not finish within the grace period; cancelling them (they are redone on resume)", zap.Duration("grace", cfg.Grace))
-			hardCancel()
-		case <-hard.Done():
+			r.cfg.Logger.Warn("rows in flight did not finish within the grace period; cancelling them (they are redone on resume)", zap.Duration("grace", r.cfg.Grace))
+			cancel()
+		case <-abort.Done():
 		}
 	})
-	defer stopGrace()
-
-	eg, gctx := errgroup.WithContext(hard)
-	readCtx, cancelRead := context.WithCancel(gctx)
-	defer cancelRead()
-	stopRead := context.AfterFunc(ctx, cancelRead)
-	defer stopRead()
-
-	rows := make(chan task, cfg.Workers)
-	work := make(chan task)
-	done := make(chan string, cfg.Workers)
-	results := make(chan Result, cfg.Workers*4)
-	var producers sync.WaitGroup
-	var skipped, skippedFailed atomic.Int64 // written by the reader, read by the writer
-	var header Header
-
-	send := func(r Result) error {
-		select {
-		case results <- r:
-			return nil
-		case <-gctx.Done():
-			return gctx.Err()
-		}
-	}
-
-	// Reader: the input, in order; invalid rows straight to the writer.
-	producers.Add(1)
-	eg.Go(func() error {
-		defer producers.Done()
-		defer close(rows)
-		var err error
-		header, err = ReadRows(readCtx, cfg.Input, cfg.Read, func(r Row) error {
-			if st, ok := j.prior.done(r.Num, r.Key, cfg.RetryFailed); ok {
-				skipped.Add(1)
-				if !st.status().ok() {
-					skippedFailed.Add(1)
-				}
-				return nil
-			}
-			if r.Invalid != "" {
-				return send(Result{Row: r.Num, User: r.User, Status: StatusInvalid, Error: r.Invalid, Key: r.Key, FinishedAt: cfg.Now()})
-			}
-			select {
-			case rows <- task{row: r, user: strings.ToLower(r.User)}:
-				return nil
-			case <-readCtx.Done():
-				return readCtx.Err()
-			}
-		})
-		if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
-			return nil // interrupted: stop reading, let rows in flight finish
-		}
-		return err
-	})
-
-	// Scheduler: one row per user at a time, in input order.
-	over := make(chan struct{}) // closed after work is
-	eg.Go(func() error {
-		defer close(over)
-		defer close(work)
-		return schedule(gctx, ctx.Done(), rows, work, done, cfg.Workers)
-	})
-
-	// Workers: as many as the pace needs, up to cfg.Workers.
-	limit := newWorkLimit(cfg.Workers)
-	if cfg.Concurrency != nil {
-		limit.refresh(cfg.Concurrency, cfg.Workers)
-		go limit.follow(gctx, cfg.Concurrency, cfg.Workers, 250*time.Millisecond)
-	}
-	for i := range cfg.Workers {
-		producers.Add(1)
-		eg.Go(func() error {
-			defer producers.Done()
-			for {
-				if err := limit.admit(gctx, i, over); err != nil {
-					return err
-				}
-				t, ok := <-work
-				if !ok {
-					return nil
-				}
-				res, err := proc.run(gctx, t.row)
-				if err != nil {
-					return err
-				}
-				if err := send(res); err != nil {
-					return err
-				}
-				select {
-				case done <- t.user:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-			}
-		})
-	}
-	go func() {
-		producers.Wait()
-		close(results)
-	}()
-
-	// Writer: the only owner of the result file.
-	eg.Go(func() error {
-		return writeResults(gctx, j, results, cfg, sum, &skipped, &skippedFailed)
-	})
-
-	runErr := eg.Wait()
-	var fe *fatalError
-	if errors.As(runErr, &fe) {
-		runErr = fe.err
-	}
-	sum.Skipped = int(skipped.Load())
-	if len(header.Ignored) > 0 && runErr == nil {
-		cfg.Logger.Warn("input: ignoring columns phonereg does not use", zap.Strings("columns", header.Ignored))
-	}
-	var ie *InputError
-	if errors.As(runErr, &ie) && j.abandon() {
-		// The input could not be read at all: leave no result file behind.
-		return nil, runErr
-	}
-	counts, cerr := j.compact()
-	if cerr != nil {
-		return sum, errors.Join(runErr, cerr)
-	}
-	sum.ByStatus = counts
-	for _, c := range counts {
-		sum.Rows += c
-	}
-	sum.Elapsed = time.Since(start)
-	sum.ElapsedSecs = sum.Elapsed.Seconds()
-	if ctx.Err() != nil {
-		sum.Interrupted = true
-		if runErr == nil || errors.Is(runErr, context.Canceled) {
-			runErr = ctx.Err()
-		}
-	}
-	return sum, runErr
+	return abort, func() { stopGrace(); cancel() }
 }
 
-// schedule hands rows to workers so that rows of one user never run at the
-// same time and run in input order: a row whose user is busy waits in that
-// user's queue until the running row is done. The backlog of waiting rows is
-// bounded; past it, reading pauses. Once stop is closed (the run was
-// interrupted) rows not yet handed out are dropped — they have no line yet, so
-// a resumed run does them — and it only waits for the rows running.
-func schedule(ctx context.Context, stop <-chan struct{}, rows <-chan task, work chan<- task, done <-chan string, workers int) error {
-	busy := map[string][]task{} // user → rows waiting behind the one running
-	var ready []task
-	waiting := 0
-	limit := workers*4 + 1024
-	in := rows
-	for {
-		if in == nil && len(ready) == 0 && len(busy) == 0 {
+// read is the producer: the input in order, each row either a task, an
+// invalid row's result, or counted as finished earlier. It stops when drain
+// is done (the rows it did not read have no line, so a resumed run does
+// them), and closes items.
+func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
+	defer close(items)
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(drain, cancel)
+	defer stop()
+	send := func(it item) error {
+		select {
+		case items <- it:
+			return nil
+		case <-readCtx.Done():
+			return readCtx.Err()
+		}
+	}
+	var earlier entry // rows finished earlier, not yet counted
+	flush := func() error {
+		if earlier.skipped == 0 {
 			return nil
 		}
+		e := earlier
+		earlier = entry{}
+		return send(item{ready: &e})
+	}
+	var err error
+	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
+		if st, ok := r.j.prior.done(row.Num, row.Key, r.cfg.RetryFailed); ok {
+			earlier.skipped++
+			if !st.status().ok() {
+				earlier.skippedFailed++
+			}
+			if earlier.skipped < 4096 {
+				return nil
+			}
+			return flush()
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if row.Invalid != "" {
+			res := Result{Row: row.Num, User: row.User, Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: r.cfg.Now()}
+			return send(item{ready: &entry{res: res}})
+		}
+		return send(item{task: task{row: row, user: strings.ToLower(row.User)}})
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil && drain.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil // interrupted: stop reading, let rows in flight finish
+	}
+	return err
+}
+
+// schedule hands rows to workers through a userQueue, and passes each
+// finished row (and what the reader sent for the writer) to the writer, in
+// the order they come. The backlog it holds is bounded; past it, reading
+// pauses. Once drain is closed, rows not yet handed out are dropped and it
+// waits only for the rows running. It closes tasks and entries.
+func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-chan item, tasks chan<- task, results <-chan finished, entries chan<- entry) error {
+	defer close(entries)
+	defer close(tasks)
+	q := newUserQueue(r.cfg.Workers*4 + 1024)
+	forward := func(e entry) error {
+		select {
+		case entries <- e:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	in := items
+	for in != nil || !q.idle() {
 		recv := in
-		if len(ready)+waiting >= limit {
+		if q.full() {
 			recv = nil
 		}
 		var out chan<- task
-		var next task
-		if len(ready) > 0 {
-			out, next = work, ready[0]
+		next, ok := q.next()
+		if ok {
+			out = tasks
 		}
+		var err error
 		select {
-		case t, ok := <-recv:
-			if !ok {
+		case it, ok := <-recv:
+			switch {
+			case !ok:
 				in = nil
-				continue
-			}
-			if q, ok := busy[t.user]; ok {
-				busy[t.user] = append(q, t)
-				waiting++
-			} else {
-				busy[t.user] = nil
-				ready = append(ready, t)
+			case it.ready != nil:
+				err = forward(*it.ready)
+			default:
+				q.add(it.task)
 			}
 		case out <- next:
-			ready[0] = task{}
-			ready = ready[1:]
-		case u := <-done:
-			q := busy[u]
-			if len(q) == 0 {
-				delete(busy, u)
-				continue
-			}
-			ready = append(ready, q[0])
-			busy[u] = q[1:]
-			waiting--
-		case <-stop:
-			stop = nil
-			in = nil
-			for _, t := range ready {
-				delete(busy, t.user)
-			}
-			ready = nil
-			for u := range busy {
-				busy[u] = nil
-			}
-			waiting = 0
+			q.pop()
+		case d := <-results:
+			q.finish(d.user)
+			err = forward(d.entry)
+		case <-drain:
+			drain, in = nil, nil
+			q.drop()
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// work is worker i: it takes rows while the limit admits it, until tasks is
+// closed.
+func (r *runner) work(ctx context.Context, i int, limit *workLimit, over <-chan struct{}, tasks <-chan task, results chan<- finished) error {
+	for {
+		if err := limit.admit(ctx, i, over); err != nil {
+			return err
+		}
+		t, ok := <-tasks
+		if !ok {
+			return nil
+		}
+		res, err := r.proc.process(ctx, t.row)
+		if err != nil {
+			return err
+		}
+		select {
+		case results <- finished{entry: entry{res: res}, user: t.user}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
 
-// writeResults appends results to the journal, syncing in groups, and keeps
-// the summary's outcome counts.
-func writeResults(ctx context.Context, j *journal, results <-chan Result, cfg Config, sum *Summary, skipped, skippedFailed *atomic.Int64) error {
-	tick := time.NewTicker(cfg.SyncInterval)
+// write is the consumer and the only owner of the result file: it appends
+// results to the journal, syncing in groups (a row counts as done, in the
+// summary and the progress, only once its line is durable), and keeps the
+// summary's counts.
+func (r *runner) write(ctx context.Context, entries <-chan entry) error {
+	tick := time.NewTicker(r.cfg.SyncInterval)
 	defer tick.Stop()
 	var batch []Result
 	var prog Progress
+	var failedEarlier int
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := j.append(batch); err != nil {
+		if err := r.j.append(batch); err != nil {
 			return err
 		}
-		if err := j.sync(); err != nil {
+		if err := r.j.sync(); err != nil {
 			return err
 		}
-		for _, r := range batch {
-			sum.Processed++
+		for _, res := range batch {
+			r.sum.Processed++
 			prog.Done++
-			if !r.Status.ok() {
+			if !res.Status.ok() {
 				prog.Failed++
 			}
-			logRow(cfg, r)
+			r.logRow(res)
 		}
 		batch = batch[:0]
-		if cfg.Progress != nil {
+		if r.cfg.Progress != nil {
 			p := prog
-			p.Skipped = int(skipped.Load())
+			p.Skipped = r.sum.Skipped
 			p.Done += p.Skipped
-			p.Failed += int(skippedFailed.Load())
-			cfg.Progress(p)
+			p.Failed += failedEarlier
+			r.cfg.Progress(p)
 		}
 		return nil
 	}
 	for {
 		select {
-		case r, ok := <-results:
+		case e, ok := <-entries:
 			if !ok {
 				return flush()
 			}
-			sum.Outcomes.add(r.Phones, r.SmsSignIn)
-			batch = append(batch, r)
-			if len(batch) >= cfg.SyncEvery {
+			if e.res.Row == 0 {
+				r.sum.Skipped += e.skipped
+				failedEarlier += e.skippedFailed
+				continue
+			}
+			r.sum.Outcomes.add(e.res.Phones, e.res.SmsSignIn)
+			batch = append(batch, e.res)
+			if len(batch) >= r.cfg.SyncEvery {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -438,33 +466,64 @@ func writeResults(ctx context.Context, j *journal, results <-chan Result, cfg Co
 	}
 }
 
-func logRow(cfg Config, r Result) {
+func (r *runner) logRow(res Result) {
 	lvl := zap.InfoLevel
-	if !r.Status.ok() {
+	if !res.Status.ok() {
 		lvl = zap.WarnLevel
-	} else if !cfg.LogEveryRow {
+	} else if !r.cfg.LogEveryRow {
 		return
 	}
-	ce := cfg.Logger.Check(lvl, "row")
+	ce := r.cfg.Logger.Check(lvl, "row")
 	if ce == nil {
 		return
 	}
-	fields := []zap.Field{zap.Int("row", r.Row), zap.String("user", r.User), zap.String("status", string(r.Status))}
-	for i, t := range graphclient.PhoneTypes {
-		if r.Phones[i] != "" {
-			fields = append(fields, zap.String(string(t), r.Phones[i]))
+	fields := []zap.Field{zap.Int("row", res.Row), zap.String("user", res.User), zap.String("status", string(res.Status))}
+	for _, t := range graphclient.PhoneTypes {
+		if out := res.Phones.Get(t); out != "" {
+			fields = append(fields, zap.String(string(t), string(out)))
 		}
 	}
-	if r.SmsSignIn != "" {
-		fields = append(fields, zap.String("smsSignIn", r.SmsSignIn))
+	if res.SmsSignIn != "" {
+		fields = append(fields, zap.String("smsSignIn", string(res.SmsSignIn)))
 	}
-	if r.Error != "" {
-		fields = append(fields, zap.String("error", r.Error), zap.Bool("retryable", r.Retryable))
+	if res.Error != "" {
+		fields = append(fields, zap.String("error", res.Error), zap.Bool("retryable", res.Retryable))
 	}
-	if r.RequestID != "" {
-		fields = append(fields, zap.String("requestId", r.RequestID))
+	if res.RequestID != "" {
+		fields = append(fields, zap.String("requestId", res.RequestID))
 	}
 	ce.Write(fields...)
+}
+
+// finish closes the run after its stages: the result file compacted (or
+// left behind when the input could not be read at all), the summary filled
+// in, and the error the run ends with.
+func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*Summary, error) {
+	sum := r.sum
+	if len(r.header.Ignored) > 0 && runErr == nil {
+		r.cfg.Logger.Warn("input: ignoring columns phonereg does not use", zap.Strings("columns", r.header.Ignored))
+	}
+	var ie *InputError
+	if errors.As(runErr, &ie) && r.j.abandon() {
+		return nil, runErr
+	}
+	counts, cerr := r.j.compact()
+	if cerr != nil {
+		return sum, errors.Join(runErr, cerr)
+	}
+	sum.ByStatus = counts
+	for _, c := range counts {
+		sum.Rows += c
+	}
+	sum.Elapsed = time.Since(start)
+	sum.ElapsedSecs = sum.Elapsed.Seconds()
+	if drain.Err() != nil {
+		sum.Interrupted = true
+		if runErr == nil || errors.Is(runErr, context.Canceled) {
+			runErr = drain.Err()
+		}
+	}
+	return sum, runErr
 }
 
 // String renders the summary for a terminal.

@@ -3,8 +3,8 @@ package pipeline
 import (
 	"context"
 	"crypto/tls"
-	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -90,19 +90,19 @@ func readResults(t *testing.T, path string) map[int]Result {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	rr, err := NewResultReader(f)
 	if err != nil {
 		t.Fatalf("result file: %v", err)
 	}
-	if len(recs) == 0 || !slices.Equal(recs[0], Columns) {
-		t.Fatalf("result file header: got %v; want %v", recs[0], Columns)
-	}
 	out := map[int]Result{}
 	last := 0
-	for _, rec := range recs[1:] {
-		r, ok := decodeResult(rec)
-		if !ok {
-			t.Fatalf("result file: bad line %q", rec)
+	for {
+		r, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("result file: after row %d: %v", last, err)
 		}
 		if r.Row <= last {
 			t.Fatalf("result file: row %d after row %d: want one line per row, in order", r.Row, last)
@@ -115,8 +115,8 @@ func readResults(t *testing.T, path string) map[int]Result {
 
 type expect struct {
 	status    Status
-	phones    [3]string
-	sms       string
+	phones    Phones[Outcome]
+	sms       SmsOutcome
 	retryable bool
 	errHas    string
 	previous  string
@@ -166,47 +166,47 @@ func TestRunOutcomes(t *testing.T) {
 		want  expect
 	}{
 		{"mobile added, registered by Graph itself", graphsim.Knobs{}, "userPrincipalName,mobile\nnew@contoso.com,206-555-0100\n", nil,
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeAdded}, sms: SmsAlreadyEnabled}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsAlreadyEnabled}},
 		{"mobile added, SMS sign-in enabled", graphsim.Knobs{}, "userPrincipalName,mobile\nmanual@contoso.com,+1 206 555 0100\n", nil,
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeAdded}, sms: SmsEnabled}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsEnabled}},
 		{"all three phones", graphsim.Knobs{}, "userPrincipalName,mobile,alternateMobile,office\nnew@contoso.com,+12065550100,+1 (206) 555-0101,+1 425 555 0102 ext. 7\n", nil,
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeAdded, OutcomeAdded, OutcomeAdded}, sms: SmsAlreadyEnabled}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeAdded, AlternateMobile: OutcomeAdded, Office: OutcomeAdded}, sms: SmsAlreadyEnabled}},
 		{"same number exists", graphsim.Knobs{}, "userPrincipalName,mobile\nhas.mobile@contoso.com,+1 206 555 0199\n", nil,
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeExists}, sms: SmsAlreadyEnabled}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeExists}, sms: SmsAlreadyEnabled}},
 		{"other number: conflict", graphsim.Knobs{}, "userPrincipalName,mobile,office\nhas.mobile@contoso.com,+1 206 555 0100,+1 425 555 0102\n", nil,
-			expect{status: StatusFailed, phones: [3]string{OutcomeConflict}, errHas: "--on-existing"}},
+			expect{status: StatusFailed, phones: Phones[Outcome]{Mobile: OutcomeConflict}, errHas: "--on-existing"}},
 		{"other number: kept", graphsim.Knobs{}, "userPrincipalName,mobile,office\nhas.mobile@contoso.com,+1 206 555 0100,+1 425 555 0102\n", func(c *Config) { c.OnExisting = ExistingSkip },
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeKept, "", OutcomeAdded}}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeKept, Office: OutcomeAdded}}},
 		{"other number: updated", graphsim.Knobs{}, "userPrincipalName,mobile\nhas.mobile@contoso.com,+1 206 555 0100\n", func(c *Config) { c.OnExisting = ExistingUpdate },
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeUpdated}, sms: SmsEnabled, previous: "mobile=" + seedMobile}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeUpdated}, sms: SmsEnabled, previous: "mobile=" + seedMobile}},
 		{"policy disallows SMS sign-in", graphsim.Knobs{}, "userPrincipalName,mobile\nnosms@contoso.com,+1 206 555 0100\n", nil,
-			expect{status: StatusPartial, phones: [3]string{OutcomeAdded}, sms: SmsNotAllowedByPolicy, errHas: "policy"}},
+			expect{status: StatusPartial, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsNotAllowedByPolicy, errHas: "policy"}},
 		{"number is another user's sign-in", graphsim.Knobs{}, "userPrincipalName,mobile\ndup@contoso.com,+1 425 555 0102\n", nil,
-			expect{status: StatusPartial, phones: [3]string{OutcomeAdded}, sms: SmsNumberNotUnique, errHas: "another user"}},
+			expect{status: StatusPartial, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsNumberNotUnique, errHas: "another user"}},
 		{"409 phoneNumberNotUnique yet created", graphsim.Knobs{NotUniqueConflict: true}, "userPrincipalName,mobile\ndup@contoso.com,+1 425 555 0102\n", nil,
-			expect{status: StatusPartial, phones: [3]string{OutcomeAdded}, sms: SmsNumberNotUnique, errHas: "another user"}},
+			expect{status: StatusPartial, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsNumberNotUnique, errHas: "another user"}},
 		{"refusal told by code only", graphsim.Knobs{SmsRefusal: graphsim.RefusalCodeOnly}, "userPrincipalName,mobile\nnosms@contoso.com,+1 206 555 0100\n", nil,
-			expect{status: StatusPartial, phones: [3]string{OutcomeAdded}, sms: SmsNotAllowedByPolicy, errHas: "policy"}},
+			expect{status: StatusPartial, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsNotAllowedByPolicy, errHas: "policy"}},
 		{"refusal told by state only", graphsim.Knobs{SmsRefusal: graphsim.RefusalStateOnly}, "userPrincipalName,mobile\nmanual@contoso.com,+1 425 555 0102\n", nil,
-			expect{status: StatusPartial, phones: [3]string{OutcomeAdded}, sms: SmsNumberNotUnique, errHas: "another user"}},
+			expect{status: StatusPartial, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsNumberNotUnique, errHas: "another user"}},
 		{"refusal told by nothing", graphsim.Knobs{SmsRefusal: graphsim.RefusalSilent}, "userPrincipalName,mobile\nmanual@contoso.com,+1 425 555 0102\n", nil,
-			expect{status: StatusPartial, phones: [3]string{OutcomeAdded}, sms: SmsFailed, errHas: "smsSignIn: 400"}},
+			expect{status: StatusPartial, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsFailed, errHas: "smsSignIn: 400"}},
 		{"create answers 200", graphsim.Knobs{Create200: true, Legacy200: true}, "userPrincipalName,mobile\nmanual@contoso.com,+1 206 555 0100\n", nil,
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeAdded}, sms: SmsEnabled}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsEnabled}},
 		{"duplicate type answers 409", graphsim.Knobs{DuplicateTypeConflict: true}, "userPrincipalName,mobile\nhas.mobile@contoso.com,+1 206 555 0199\n", nil,
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeExists}, sms: SmsAlreadyEnabled}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeExists}, sms: SmsAlreadyEnabled}},
 		{"alternateMobile without any mobile", graphsim.Knobs{}, "userPrincipalName,alternateMobile\nnew@contoso.com,+1 206 555 0101\n", nil,
-			expect{status: StatusFailed, phones: [3]string{"", OutcomeFailed}, errHas: "needs a mobile"}},
+			expect{status: StatusFailed, phones: Phones[Outcome]{AlternateMobile: OutcomeFailed}, errHas: "needs a mobile"}},
 		{"alternateMobile to a user with a mobile", graphsim.Knobs{}, "userPrincipalName,alternateMobile\nhas.mobile@contoso.com,+1 206 555 0101\n", nil,
-			expect{status: StatusSucceeded, phones: [3]string{"", OutcomeAdded}}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{AlternateMobile: OutcomeAdded}}},
 		{"SMS sign-in off by flag", graphsim.Knobs{}, "userPrincipalName,mobile\nmanual@contoso.com,+1 206 555 0100\n", func(c *Config) { c.SmsSignIn = false },
-			expect{status: StatusSucceeded, phones: [3]string{OutcomeAdded}, sms: SmsDisabledByFlag}},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeAdded}, sms: SmsDisabledByFlag}},
 		{"invalid number", graphsim.Knobs{}, "userPrincipalName,mobile\nnew@contoso.com,+1 555\n", nil,
 			expect{status: StatusInvalid, errHas: "mobile"}},
 		{"dry run: would add", graphsim.Knobs{}, "userPrincipalName,mobile,office\nnew@contoso.com,+1 206 555 0100,+1 425 555 0102\n", func(c *Config) { c.DryRun = true },
-			expect{status: StatusPlanned, phones: [3]string{OutcomeWouldAdd, "", OutcomeWouldAdd}, sms: SmsWouldEnable}},
+			expect{status: StatusPlanned, phones: Phones[Outcome]{Mobile: OutcomeWouldAdd, Office: OutcomeWouldAdd}, sms: SmsWouldEnable}},
 		{"dry run: exists and would update", graphsim.Knobs{}, "userPrincipalName,mobile\nhas.mobile@contoso.com,+1 206 555 0100\n", func(c *Config) { c.DryRun = true; c.OnExisting = ExistingUpdate },
-			expect{status: StatusPlanned, phones: [3]string{OutcomeWouldUpdate}, sms: SmsWouldEnable, previous: "mobile=" + seedMobile}},
+			expect{status: StatusPlanned, phones: Phones[Outcome]{Mobile: OutcomeWouldUpdate}, sms: SmsWouldEnable, previous: "mobile=" + seedMobile}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,7 +236,7 @@ func TestRunUserNotFoundIsRetryable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, rows[1], expect{status: StatusFailed, phones: [3]string{OutcomeFailed}, retryable: true, errHas: "user not found"})
+	check(t, rows[1], expect{status: StatusFailed, phones: Phones[Outcome]{Mobile: OutcomeFailed}, retryable: true, errHas: "user not found"})
 	if rows[1].RequestID == "" {
 		t.Errorf("got no requestId for a Graph refusal")
 	}
@@ -292,7 +292,7 @@ func TestRunRerunSendsNoWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Processed != 1 || rows[2].Phones[0] != OutcomeUpdated {
+	if sum.Processed != 1 || rows[2].Phones.Mobile != OutcomeUpdated {
 		t.Errorf("changed row: got processed=%d row2=%+v; want 1 and updated", sum.Processed, rows[2])
 	}
 }

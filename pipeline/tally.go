@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/phonereg/phonereg/graphclient"
 )
 
 // Outcomes counts, per step (mobile, alternateMobile, office, smsSignIn), how
@@ -15,18 +17,23 @@ type Outcomes map[string]map[string]int
 var steps = []string{"mobile", "alternateMobile", "office", "smsSignIn"}
 
 // add counts the outcomes of one row.
-func (o Outcomes) add(phones [3]string, sms string) {
-	for i, out := range append(phones[:], sms) {
-		if out == "" {
-			continue
-		}
-		m := o[steps[i]]
-		if m == nil {
-			m = map[string]int{}
-			o[steps[i]] = m
-		}
-		m[out]++
+func (o Outcomes) add(phones Phones[Outcome], sms SmsOutcome) {
+	for _, t := range graphclient.PhoneTypes {
+		o.count(string(t), string(phones.Get(t)))
 	}
+	o.count("smsSignIn", string(sms))
+}
+
+func (o Outcomes) count(step, outcome string) {
+	if outcome == "" {
+		return
+	}
+	m := o[step]
+	if m == nil {
+		m = map[string]int{}
+		o[step] = m
+	}
+	m[outcome]++
 }
 
 // writeTally writes rows by status and the outcomes per step, one line each,

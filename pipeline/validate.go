@@ -51,7 +51,7 @@ func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w 
 			_, err := fmt.Fprintf(w, "row %d (line %d): %s: invalid: %s\n", row.Num, row.Line, who, row.Invalid)
 			return err
 		}
-		if m := row.Phones[0]; m != "" {
+		if m := row.Phones.Mobile; m != "" {
 			k, u := hash(m), hash(strings.ToLower(row.User))
 			if first, ok := mobiles[k]; ok && first.user != u {
 				v.Problems++
@@ -62,7 +62,7 @@ func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w 
 			} else if !ok {
 				mobiles[k] = owner{row.Num, u}
 			}
-		} else if row.Phones[1] != "" {
+		} else if row.Phones.AlternateMobile != "" {
 			v.Warnings++
 			if _, err := fmt.Fprintf(w, "row %d (line %d): %s: warning: alternateMobile without a mobile: it fails unless the user already has a mobile\n", row.Num, row.Line, who); err != nil {
 				return err

@@ -1,0 +1,314 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The result file's format (SPEC §4) is known here and nowhere else: its
+// columns, how a Result becomes a line (resultEncoder) and a line a Result
+// again (decodeLine, ResultReader), and the allocation-free scan resume
+// indexes a million lines with (scanLine). Every line is one physical line
+// (newlines in cells become spaces), so that the file can be indexed by line
+// offsets and a torn last line found without parsing the rest. Run's journal,
+// ReadReport and the tests all go through it.
+
+// Columns are the result file's columns, in order. A file may have more
+// after them (SPEC §4); readers ignore those.
+var Columns = []string{"row", "user", "status", "mobile", "alternateMobile", "office", "smsSignIn", "retryable", "error", "requestId", "key", "previous", "finishedAt"}
+
+// Column indexes.
+const (
+	colRow = iota
+	colUser
+	colStatus
+	colMobile
+	colAlternateMobile
+	colOffice
+	colSmsSignIn
+	colRetryable
+	colError
+	colRequestID
+	colKey
+	colPrevious
+	colFinishedAt
+	numColumns
+)
+
+// headerLine is the result file's first line.
+var headerLine = strings.Join(Columns, ",") + "\n"
+
+// resultEncoder writes result lines: one physical line each, cells a
+// spreadsheet would run as a formula guarded with a leading '. Not safe for
+// concurrent use.
+type resultEncoder struct {
+	w      *csv.Writer
+	fields [numColumns]string
+}
+
+func newResultEncoder(w io.Writer) *resultEncoder {
+	return &resultEncoder{w: csv.NewWriter(w)}
+}
+
+// encode writes r's line.
+func (e *resultEncoder) encode(r Result) error {
+	f := &e.fields
+	f[colRow] = strconv.Itoa(r.Row)
+	f[colUser] = cell(r.User)
+	f[colStatus] = string(r.Status)
+	f[colMobile] = string(r.Phones.Mobile)
+	f[colAlternateMobile] = string(r.Phones.AlternateMobile)
+	f[colOffice] = string(r.Phones.Office)
+	f[colSmsSignIn] = string(r.SmsSignIn)
+	f[colRetryable] = strconv.FormatBool(r.Retryable)
+	f[colError] = cell(r.Error)
+	f[colRequestID] = cell(r.RequestID)
+	f[colKey] = cell(r.Key)
+	f[colPrevious] = cell(r.Previous)
+	f[colFinishedAt] = ""
+	if !r.FinishedAt.IsZero() {
+		f[colFinishedAt] = r.FinishedAt.UTC().Format(time.RFC3339)
+	}
+	if err := e.w.Write(f[:]); err != nil {
+		return err
+	}
+	e.w.Flush()
+	return e.w.Error()
+}
+
+// formulaStarts are the first characters that make a spreadsheet run a cell.
+const formulaStarts = "=+-@\t\r"
+
+// cell makes s safe for one physical CSV line and for spreadsheets.
+func cell(s string) string {
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	}
+	if s != "" && strings.IndexByte(formulaStarts, s[0]) >= 0 {
+		s = "'" + s
+	}
+	return s
+}
+
+// uncell undoes cell's formula guard.
+func uncell(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && strings.IndexByte(formulaStarts, s[1]) >= 0 {
+		return s[1:]
+	}
+	return s
+}
+
+// fieldScanner walks the fields of one physical CSV line without allocating.
+type fieldScanner struct {
+	line []byte
+	i    int
+	done bool
+}
+
+func newFieldScanner(line []byte) fieldScanner {
+	line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+	return fieldScanner{line: line}
+}
+
+// next returns the next field; quoted fields come without their quotes and
+// with "" still doubled (quoted reports it). more is false after the last
+// field; bad is set for a quote never closed or text after a closing quote.
+func (s *fieldScanner) next() (f []byte, quoted, more, bad bool) {
+	if s.done {
+		return nil, false, false, false
+	}
+	line, i := s.line, s.i
+	if i < len(line) && line[i] == '"' {
+		j := i + 1
+		for {
+			k := bytes.IndexByte(line[j:], '"')
+			if k < 0 {
+				return nil, true, false, true
+			}
+			j += k + 1
+			if j < len(line) && line[j] == '"' {
+				j++
+				continue
+			}
+			break
+		}
+		if j < len(line) && line[j] != ',' {
+			return nil, true, false, true
+		}
+		f, quoted, i = line[i+1:j-1], true, j
+	} else {
+		k := bytes.IndexByte(line[i:], ',')
+		if k < 0 {
+			k = len(line) - i
+		}
+		f, i = line[i:i+k], i+k
+	}
+	s.done = i >= len(line)
+	s.i = i + 1 // past the comma
+	return f, quoted, true, false
+}
+
+// scanLine reads what resume's index needs of one result line (row, status,
+// retryable, key) without allocating: resume indexes a million lines in well
+// under two seconds. ok is false for a line that is not a whole result line.
+func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
+	var status Status
+	retryable := false
+	s := newFieldScanner(line)
+	col := 0
+	for ; ; col++ {
+		f, _, more, bad := s.next()
+		if bad {
+			return 0, 0, 0, false
+		}
+		if !more {
+			break
+		}
+		switch col {
+		case colRow:
+			n, err := strconv.Atoi(string(f))
+			if err != nil || n <= 0 {
+				return 0, 0, 0, false
+			}
+			row = n
+		case colStatus:
+			status = Status(f)
+			if !status.known() {
+				return 0, 0, 0, false
+			}
+		case colRetryable:
+			retryable = string(f) == "true"
+		case colKey:
+			key = keyHash(string(f))
+		}
+	}
+	if col < numColumns {
+		return 0, 0, 0, false
+	}
+	return row, stateOf(Result{Status: status, Retryable: retryable}), key, true
+}
+
+// decodeLine reads one result line. ok is false for a line that is not a
+// whole result line: too few cells, a row that is not a positive number, an
+// unknown status, broken quoting.
+func decodeLine(line []byte) (Result, bool) {
+	var f [numColumns]string
+	s := newFieldScanner(line)
+	col := 0
+	for ; ; col++ {
+		b, quoted, more, bad := s.next()
+		if bad {
+			return Result{}, false
+		}
+		if !more {
+			break
+		}
+		if col >= numColumns {
+			continue // columns a later version adds
+		}
+		if quoted {
+			f[col] = string(bytes.ReplaceAll(b, []byte(`""`), []byte(`"`)))
+		} else {
+			f[col] = string(b)
+		}
+	}
+	if col < numColumns {
+		return Result{}, false
+	}
+	n, err := strconv.Atoi(f[colRow])
+	if err != nil || n <= 0 || !Status(f[colStatus]).known() {
+		return Result{}, false
+	}
+	r := Result{
+		Row: n, User: uncell(f[colUser]), Status: Status(f[colStatus]),
+		Phones:    Phones[Outcome]{Mobile: Outcome(f[colMobile]), AlternateMobile: Outcome(f[colAlternateMobile]), Office: Outcome(f[colOffice])},
+		SmsSignIn: SmsOutcome(f[colSmsSignIn]), Retryable: f[colRetryable] == "true", Error: uncell(f[colError]),
+		RequestID: uncell(f[colRequestID]), Key: uncell(f[colKey]), Previous: uncell(f[colPrevious]),
+	}
+	if t, err := time.Parse(time.RFC3339, f[colFinishedAt]); err == nil {
+		r.FinishedAt = t
+	}
+	return r, true
+}
+
+// ErrNotResultFile is returned when a file is not a phonereg result file.
+var ErrNotResultFile = errors.New("not a phonereg result file")
+
+// ErrDamagedLine is returned by ResultReader.Next for a line that is not a
+// whole result line: a crash's torn tail, or damage. Reading may go on.
+var ErrDamagedLine = errors.New("not a whole result line")
+
+// ResultReader reads a result file, journal or compacted, line by line. A
+// journal may hold several lines for one row; the last one is the row's.
+// Not safe for concurrent use.
+type ResultReader struct {
+	br   *bufio.Reader
+	long []byte // a line longer than br's buffer, gathered
+}
+
+// NewResultReader reads and checks r's header line.
+func NewResultReader(r io.Reader) (*ResultReader, error) {
+	rr := &ResultReader{br: bufio.NewReaderSize(r, 256<<10)}
+	header, err := rr.line()
+	if err != nil && !errors.Is(err, ErrDamagedLine) && err != io.EOF {
+		return nil, err
+	}
+	var cells []string
+	s := newFieldScanner(header)
+	for {
+		f, _, more, bad := s.next()
+		if bad || !more {
+			break
+		}
+		cells = append(cells, string(f))
+	}
+	if !slices.Equal(cells, Columns) {
+		return nil, fmt.Errorf("%w: its first line is not %q", ErrNotResultFile, strings.TrimSuffix(headerLine, "\n"))
+	}
+	return rr, nil
+}
+
+// Next returns the next line's result: io.EOF after the last line,
+// ErrDamagedLine for a line that is not a whole result line (a last line
+// without its newline is one), or the error reading failed with.
+func (rr *ResultReader) Next() (Result, error) {
+	line, err := rr.line()
+	if err != nil {
+		return Result{}, err
+	}
+	r, ok := decodeLine(line)
+	if !ok {
+		return Result{}, ErrDamagedLine
+	}
+	return r, nil
+}
+
+// line returns the next whole line, valid until the next call.
+func (rr *ResultReader) line() ([]byte, error) {
+	rr.long = rr.long[:0]
+	for {
+		b, err := rr.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			rr.long = append(rr.long, b...)
+			continue
+		}
+		if len(rr.long) > 0 {
+			b = append(rr.long, b...)
+		}
+		switch {
+		case err == io.EOF && len(b) > 0:
+			return nil, ErrDamagedLine // torn: no newline
+		case err != nil:
+			return nil, err
+		}
+		return b, nil
+	}
+}

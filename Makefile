@@ -66,6 +66,7 @@ fuzz:
 	$(GO) test ./graphclient/graphsim -run '^$$' -fuzz FuzzPaths -fuzztime $(FUZZTIME)
 	$(GO) test ./graphclient -run '^$$' -fuzz FuzzRetryAfter -fuzztime $(FUZZTIME)
 	$(GO) test ./graphclient -run '^$$' -fuzz FuzzParseErrorBody -fuzztime $(FUZZTIME)
+	$(GO) test ./pipeline/internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin sim-state demo.results.csv demo.results.csv.bak

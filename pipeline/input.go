@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/phonereg/phonereg/graphclient"
+	"github.com/phonereg/phonereg/pipeline/internal/phone"
 )
 
 // InputOptions says how ReadRows reads an input file.
@@ -194,7 +195,7 @@ func inputCell(rec []string, i int) string {
 // openInput checks the options, reads the header and locates the fields.
 func openInput(r io.Reader, o InputOptions) (*inputReader, error) {
 	in := &inputReader{lastLine: 1}
-	region, err := canonicalPhoneRegion(o.Phone.DefaultRegion)
+	region, err := phone.CanonicalRegion(o.Phone.DefaultRegion)
 	if err != nil {
 		return in, &InputError{Msg: "--default-region: " + err.Error()}
 	}
@@ -645,7 +646,7 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 			continue
 		}
 		phones++
-		p, err := NormalizePhone(v, in.phone)
+		p, err := phone.Normalize(v, in.phone)
 		if err != nil {
 			problems = append(problems, inputFieldNames[f]+": "+err.Error())
 			continue

@@ -51,7 +51,7 @@ var benchPhones = sync.OnceValue(func() []string {
 		case k < 9 && region == "US":
 			s = phonenumbers.Format(pn, phonenumbers.NATIONAL)
 		default:
-			s = graphPhoneForm(pn.GetCountryCode(), phonenumbers.GetNationalSignificantNumber(pn), "")
+			s = "+" + strconv.Itoa(int(pn.GetCountryCode())) + " " + phonenumbers.GetNationalSignificantNumber(pn) // Graph's form
 		}
 		if rng.Intn(10) == 0 {
 			s += " x" + strconv.Itoa(100+rng.Intn(900))
@@ -118,26 +118,6 @@ func BenchmarkReadRows(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-}
-
-// BenchmarkNormalizePhone normalizes the mixed pool of numbers.
-func BenchmarkNormalizePhone(b *testing.B) {
-	phones := benchPhones()
-	o := benchOptions.Phone
-	b.ReportAllocs()
-	for i := range b.N {
-		_, _ = NormalizePhone(phones[i%len(phones)], o)
-	}
-}
-
-// BenchmarkNormalizePhoneLibrary is the plain library path on the same
-// numbers, for comparison: phonenumbers.Parse + IsValidNumber + Format.
-func BenchmarkNormalizePhoneLibrary(b *testing.B) {
-	phones := benchPhones()
-	b.ReportAllocs()
-	for i := range b.N {
-		_, _ = libraryNormalizeText(phones[i%len(phones)], "US")
-	}
 }
 
 // rowGenerator is an io.Reader producing a header and n rows on the fly,

@@ -1,4 +1,4 @@
-package pipeline
+package phone
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-func TestNormalizePhone(t *testing.T) {
+func TestNormalize(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
@@ -103,69 +103,69 @@ func TestNormalizePhone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := NormalizePhone(tt.in, PhoneOptions{DefaultRegion: tt.region})
+			got, err := Normalize(tt.in, Options{DefaultRegion: tt.region})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("NormalizePhone(%q, %q) = %q, %v; want error containing %q", tt.in, tt.region, got, err, tt.wantErr)
+					t.Fatalf("Normalize(%q, %q) = %q, %v; want error containing %q", tt.in, tt.region, got, err, tt.wantErr)
 				}
-				var pe *PhoneError
+				var pe *Error
 				if !errors.As(err, &pe) {
-					t.Errorf("error %T; want *PhoneError", err)
+					t.Errorf("error %T; want *Error", err)
 				}
 				return
 			}
 			if err != nil || got != tt.want {
-				t.Fatalf("NormalizePhone(%q, %q) = %q, %v; want %q", tt.in, tt.region, got, err, tt.want)
+				t.Fatalf("Normalize(%q, %q) = %q, %v; want %q", tt.in, tt.region, got, err, tt.want)
 			}
 			// Graph's form reads back as itself.
-			again, err := NormalizePhone(got, PhoneOptions{})
+			again, err := Normalize(got, Options{})
 			if err != nil || again != got {
-				t.Errorf("NormalizePhone(%q) = %q, %v; want it unchanged", got, again, err)
+				t.Errorf("Normalize(%q) = %q, %v; want it unchanged", got, again, err)
 			}
 		})
 	}
 }
 
-// TestPhoneErrorHidesNumber: reasons go to logs and result files, where
+// TestErrorHidesNumber: reasons go to logs and result files, where
 // numbers must be masked, so they never repeat the digits.
-func TestPhoneErrorHidesNumber(t *testing.T) {
+func TestErrorHidesNumber(t *testing.T) {
 	for _, in := range []string{"+44 206 555 0100", "206 555 0199", "+1 106 555 0100", "+44 20 7946", "+999 1234 5678"} {
-		_, err := NormalizePhone(in, PhoneOptions{DefaultRegion: "GB"})
+		_, err := Normalize(in, Options{DefaultRegion: "GB"})
 		if err == nil {
-			t.Fatalf("NormalizePhone(%q) succeeded; want an error", in)
+			t.Fatalf("Normalize(%q) succeeded; want an error", in)
 		}
 		if strings.Contains(err.Error(), "555") || strings.Contains(err.Error(), "7946") || strings.Contains(err.Error(), "1234") {
-			t.Errorf("NormalizePhone(%q) error %q repeats the number", in, err)
+			t.Errorf("Normalize(%q) error %q repeats the number", in, err)
 		}
 	}
 }
 
-// phoneEquivalenceCase is a canonical number (digits, + or not) read with a
+// equivalenceCase is a canonical number (digits, + or not) read with a
 // default region.
-type phoneEquivalenceCase struct {
+type equivalenceCase struct {
 	digits string
 	intl   bool
 	region string
 }
 
-func (c phoneEquivalenceCase) canonical() string {
-	return scannedPhone{intl: c.intl, digits: c.digits}.canonical()
+func (c equivalenceCase) canonical() string {
+	return scanned{intl: c.intl, digits: c.digits}.canonical()
 }
 
-// examplePhoneTypes are the number types the metadata has examples for.
-var examplePhoneTypes = []phonenumbers.PhoneNumberType{
+// exampleTypes are the number types the metadata has examples for.
+var exampleTypes = []phonenumbers.PhoneNumberType{
 	phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE,
 	phonenumbers.SHARED_COST, phonenumbers.VOIP, phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER,
 	phonenumbers.UAN, phonenumbers.VOICEMAIL,
 }
 
-// examplePhoneNumbers returns the metadata's example numbers: every type of every
+// exampleNumbers returns the metadata's example numbers: every type of every
 // region, and the non-geographic entities.
-func examplePhoneNumbers() []*phonenumbers.PhoneNumber {
+func exampleNumbers() []*phonenumbers.PhoneNumber {
 	var out []*phonenumbers.PhoneNumber
-	regions := sortedPhoneRegions()
+	regions := sortedRegions()
 	for _, r := range regions {
-		for _, typ := range examplePhoneTypes {
+		for _, typ := range exampleTypes {
 			if pn := phonenumbers.GetExampleNumberForType(r, typ); pn != nil {
 				out = append(out, pn)
 			}
@@ -184,7 +184,7 @@ func examplePhoneNumbers() []*phonenumbers.PhoneNumber {
 	return out
 }
 
-func sortedPhoneRegions() []string {
+func sortedRegions() []string {
 	var regions []string
 	for r := range phonenumbers.GetSupportedRegions() {
 		regions = append(regions, r)
@@ -193,19 +193,19 @@ func sortedPhoneRegions() []string {
 	return regions
 }
 
-// phoneEquivalenceCases generates valid and invalid numbers in several regions:
+// equivalenceCases generates valid and invalid numbers in several regions:
 // every example number of the metadata written internationally, nationally
 // (with and without the national prefix), read with the wrong default
 // region, and mutated (a digit changed, dropped or added), plus random
 // digit strings.
-func phoneEquivalenceCases(rng *rand.Rand, perExample int) []phoneEquivalenceCase {
-	regions := sortedPhoneRegions()
+func equivalenceCases(rng *rand.Rand, perExample int) []equivalenceCase {
+	regions := sortedRegions()
 	common := []string{"", "US", "GB", "DE", "FR", "IN", "BR", "JP", "AU", "CA", "IT", "AR", "MX", "RU", "CN"}
-	var cases []phoneEquivalenceCase
+	var cases []equivalenceCase
 	add := func(digits string, intl bool, region string) {
-		cases = append(cases, phoneEquivalenceCase{digits: digits, intl: intl, region: region})
+		cases = append(cases, equivalenceCase{digits: digits, intl: intl, region: region})
 	}
-	for _, pn := range examplePhoneNumbers() {
+	for _, pn := range exampleNumbers() {
 		cc := strconv.Itoa(int(pn.GetCountryCode()))
 		nsn := phonenumbers.GetNationalSignificantNumber(pn)
 		region := phonenumbers.GetRegionCodeForNumber(pn)
@@ -223,7 +223,7 @@ func phoneEquivalenceCases(rng *rand.Rand, perExample int) []phoneEquivalenceCas
 			add(nsn, false, regions[rng.Intn(len(regions))])
 		}
 		for i := 0; i < perExample; i++ {
-			m := mutatePhoneDigits(rng, nsn)
+			m := mutateDigits(rng, nsn)
 			add(cc+m, true, "")
 			if region != "" {
 				add(m, false, region)
@@ -243,7 +243,7 @@ func phoneEquivalenceCases(rng *rand.Rand, perExample int) []phoneEquivalenceCas
 	return cases
 }
 
-func mutatePhoneDigits(rng *rand.Rand, s string) string {
+func mutateDigits(rng *rand.Rand, s string) string {
 	b := []byte(s)
 	switch rng.Intn(4) {
 	case 0:
@@ -263,14 +263,14 @@ func mutatePhoneDigits(rng *rand.Rand, s string) string {
 	return string(b)
 }
 
-func samePhoneParse(a, b parsedPhone) bool {
+func sameParse(a, b parsed) bool {
 	if a.err != nil || b.err != nil {
 		return a.err == b.err
 	}
 	return a.cc == b.cc && a.nsn == b.nsn && a.valid == b.valid
 }
 
-func (p parsedPhone) String() string {
+func (p parsed) String() string {
 	if p.err != nil {
 		return "error " + p.err.Error()
 	}
@@ -289,7 +289,7 @@ func TestFastParseMatchesLibrary(t *testing.T) {
 		perExample = 1
 	}
 	rng := rand.New(rand.NewSource(1))
-	cases := phoneEquivalenceCases(rng, perExample)
+	cases := equivalenceCases(rng, perExample)
 	var decided, valid, mismatches int
 	for _, c := range cases {
 		fast, ok := fastParse(c.digits, c.intl, c.region)
@@ -301,7 +301,7 @@ func TestFastParseMatchesLibrary(t *testing.T) {
 		if lib.err == nil && lib.valid {
 			valid++
 		}
-		if !samePhoneParse(fast, lib) {
+		if !sameParse(fast, lib) {
 			mismatches++
 			if mismatches <= 20 {
 				t.Errorf("%q region %q: fast path %v; library %v", c.canonical(), c.region, fast, lib)
@@ -320,15 +320,15 @@ func TestFastParseMatchesLibrary(t *testing.T) {
 	}
 }
 
-// TestNormalizePhoneMatchesLibraryOnRawInput compares NormalizePhone on
+// TestNormalizeMatchesLibraryOnRawInput compares Normalize on
 // numbers written the way people write them (the library's own
 // international, national and RFC 3966 formats, with extensions) with the
 // library reading the same text.
-func TestNormalizePhoneMatchesLibraryOnRawInput(t *testing.T) {
+func TestNormalizeMatchesLibraryOnRawInput(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	extForms := []string{"", " x%s", " ext. %s", " ext %s", " #%s", ";ext=%s", " extension %s", "x%s"}
 	var n, mismatches, valid int
-	for _, pn := range examplePhoneNumbers() {
+	for _, pn := range exampleNumbers() {
 		region := phonenumbers.GetRegionCodeForNumber(pn)
 		if region == nonGeoRegionID {
 			region = ""
@@ -336,7 +336,7 @@ func TestNormalizePhoneMatchesLibraryOnRawInput(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			num := pn
 			if i > 0 {
-				mutated, err := phonenumbers.Parse("+"+strconv.Itoa(int(pn.GetCountryCode()))+mutatePhoneDigits(rng, phonenumbers.GetNationalSignificantNumber(pn)), "")
+				mutated, err := phonenumbers.Parse("+"+strconv.Itoa(int(pn.GetCountryCode()))+mutateDigits(rng, phonenumbers.GetNationalSignificantNumber(pn)), "")
 				if err != nil {
 					continue
 				}
@@ -360,11 +360,11 @@ func TestNormalizePhoneMatchesLibraryOnRawInput(t *testing.T) {
 				if ext != "" {
 					text += fmt.Sprintf(form, ext)
 				}
-				if phoneHasLetters(tx.text) {
+				if hasLetters(tx.text) {
 					continue // we refuse letters the library would read
 				}
 				n++
-				got, gotErr := NormalizePhone(text, PhoneOptions{DefaultRegion: tx.region})
+				got, gotErr := Normalize(text, Options{DefaultRegion: tx.region})
 				want, wantOK := libraryNormalizeText(text, tx.region)
 				if wantOK {
 					valid++
@@ -384,7 +384,7 @@ func TestNormalizePhoneMatchesLibraryOnRawInput(t *testing.T) {
 	}
 }
 
-func phoneHasLetters(s string) bool {
+func hasLetters(s string) bool {
 	s = strings.TrimPrefix(s, "tel:")
 	return strings.ContainsFunc(s, func(r rune) bool { return r < 128 && isASCIILetter(byte(r)) })
 }
@@ -395,7 +395,7 @@ func libraryNormalizeText(text, region string) (string, bool) {
 	if err != nil || !phonenumbers.IsValidNumber(pn) {
 		return "", false
 	}
-	return graphPhoneForm(pn.GetCountryCode(), phonenumbers.GetNationalSignificantNumber(pn), pn.GetExtension()), true
+	return graphForm(pn.GetCountryCode(), phonenumbers.GetNationalSignificantNumber(pn), pn.GetExtension()), true
 }
 
 // TestDFAMatchesRegexp checks the automata against package regexp on every
@@ -421,7 +421,7 @@ func TestDFAMatchesRegexp(t *testing.T) {
 		}
 		pats = append(pats, pat{m.GetLeadingDigits(), ""}, pat{m.GetInternationalPrefix(), ""})
 		for _, p := range pats {
-			d, err := compilePhoneDFA(p.p, maxPhoneDFAStates)
+			d, err := compileDFA(p.p, maxDFAStates)
 			if err != nil {
 				t.Errorf("region %s: pattern %q does not compile to a DFA: %v", m.GetId(), p.p, err)
 				continue
@@ -435,7 +435,7 @@ func TestDFAMatchesRegexp(t *testing.T) {
 			}
 			for i := 0; i < 60; i++ {
 				if p.example != "" && i%2 == 0 {
-					inputs = append(inputs, mutatePhoneDigits(rng, p.example))
+					inputs = append(inputs, mutateDigits(rng, p.example))
 					continue
 				}
 				b := make([]byte, rng.Intn(18))
@@ -478,7 +478,7 @@ func TestCompileDFA(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := compilePhoneDFA(tt.pattern, 100)
+			d, err := compileDFA(tt.pattern, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -490,18 +490,21 @@ func TestCompileDFA(t *testing.T) {
 			}
 		})
 	}
-	if _, err := compilePhoneDFA(`1$|2`, 100); err == nil {
-		t.Error("compilePhoneDFA accepted an assertion; want an error")
+	if _, err := compileDFA(`1$|2`, 100); err == nil {
+		t.Error("compileDFA accepted an assertion; want an error")
 	}
-	if _, err := compilePhoneDFA(`\d{1,40}`, 10); err == nil {
-		t.Error("compilePhoneDFA exceeded its state bound; want an error")
+	if _, err := compileDFA(`\d{1,40}`, 10); err == nil {
+		t.Error("compileDFA exceeded its state bound; want an error")
 	}
 }
 
-// FuzzNormalizePhone: no input makes NormalizePhone panic; what it accepts
+// graphFormRE is Graph's form of a number, as Normalize writes it.
+var graphFormRE = regexp.MustCompile(`^\+[1-9][0-9]{0,2} [0-9]{2,17}(x[0-9]{1,20})?$`)
+
+// FuzzNormalize: no input makes Normalize panic; what it accepts
 // is in Graph's form and reads back as itself; and wherever the fast path
 // decides, it agrees with the library.
-func FuzzNormalizePhone(f *testing.F) {
+func FuzzNormalize(f *testing.F) {
 	for _, s := range []string{
 		"+12065550100", "+1 (206) 555-0100", "00 44 20 7946 0958", "206-555-0100", "+1 206 555 0100 ext. 123",
 		"+1 2065550100x123", "#123", ";ext=1", "+44 (0)20 7946 0958", "0 21 11 91234 5678", "+0", "++", "x", "ext",
@@ -513,30 +516,30 @@ func FuzzNormalizePhone(f *testing.F) {
 	regions := []string{"", "US", "GB", "DE", "FR", "IN", "BR", "JP", "AU", "AR", "MX", "IT", "RU", "BB", "SM", "xx"}
 	f.Fuzz(func(t *testing.T, s string, ri uint8) {
 		region := regions[int(ri)%len(regions)]
-		got, err := NormalizePhone(s, PhoneOptions{DefaultRegion: region})
+		got, err := Normalize(s, Options{DefaultRegion: region})
 		if err != nil {
-			var pe *PhoneError
+			var pe *Error
 			if !errors.As(err, &pe) || pe.Reason == "" {
-				t.Fatalf("NormalizePhone(%q, %q): error %v (%T); want a *PhoneError with a reason", s, region, err, err)
+				t.Fatalf("Normalize(%q, %q): error %v (%T); want a *Error with a reason", s, region, err, err)
 			}
 		} else {
-			if !fuzzGraphRE.MatchString(got) {
-				t.Fatalf("NormalizePhone(%q, %q) = %q; want Graph's form", s, region, got)
+			if !graphFormRE.MatchString(got) {
+				t.Fatalf("Normalize(%q, %q) = %q; want Graph's form", s, region, got)
 			}
-			if again, err := NormalizePhone(got, PhoneOptions{}); err != nil || again != got {
-				t.Fatalf("NormalizePhone(%q) = %q, %v; want it unchanged", got, again, err)
+			if again, err := Normalize(got, Options{}); err != nil || again != got {
+				t.Fatalf("Normalize(%q) = %q, %v; want it unchanged", got, again, err)
 			}
 		}
-		sc, err := scanPhone(s, nil)
+		sc, err := scan(s, nil)
 		if err != nil {
 			return
 		}
-		canonRegion, err := canonicalPhoneRegion(region)
+		canonRegion, err := CanonicalRegion(region)
 		if err != nil {
 			return
 		}
 		if fast, ok := fastParse(sc.digits, sc.intl, canonRegion); ok {
-			if lib := libraryParse(sc.canonical(), canonRegion); !samePhoneParse(fast, lib) {
+			if lib := libraryParse(sc.canonical(), canonRegion); !sameParse(fast, lib) {
 				t.Fatalf("%q region %q: fast path %v; library %v", sc.canonical(), canonRegion, fast, lib)
 			}
 		}

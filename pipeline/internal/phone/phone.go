@@ -1,4 +1,4 @@
-package pipeline
+package phone
 
 import (
 	"errors"
@@ -15,52 +15,52 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// PhoneOptions says how phone numbers written without a country code are read.
-type PhoneOptions struct {
+// Options says how phone numbers written without a country code are read.
+type Options struct {
 	// DefaultRegion is the ISO 3166 region (like "US" or "GB", any case)
 	// whose numbering plan applies to numbers written without +CC or 00CC.
 	// Empty: such numbers are rejected.
 	DefaultRegion string
 }
 
-// PhoneError is why NormalizePhone rejected a number. Its message never
+// Error is why Normalize rejected a number. Its message never
 // repeats the number, so it can be logged and written to result files
 // without masking.
-type PhoneError struct {
+type Error struct {
 	Reason string
 }
 
-func (e *PhoneError) Error() string { return e.Reason }
+func (e *Error) Error() string { return e.Reason }
 
-func phoneErr(reason string) error { return &PhoneError{Reason: reason} }
+func newError(reason string) error { return &Error{Reason: reason} }
 
 // Reasons that do not depend on the number.
 var (
-	errPhoneEmpty      = phoneErr("empty")
-	errPhoneNoDigits   = phoneErr("no digits")
-	errPhoneLetters    = phoneErr("letters are not allowed: write the number with digits (and x before an extension)")
-	errPhonePlus       = phoneErr("'+' is allowed only at the start")
-	errPhoneLong       = phoneErr("too long")
-	errPhoneShort      = phoneErr("too short")
-	errExtDigits       = phoneErr("extension must be digits")
-	errExtEmpty        = phoneErr("extension is empty")
-	errExtLong         = phoneErr("extension is too long (at most 20 digits)")
-	errPhoneNoCC       = phoneErr("no country code: write it as +CC… or set --default-region")
-	errPhoneUnknownCC  = phoneErr("unknown country code: check the digits after +")
-	errPhoneNotANumber = phoneErr("not a phone number")
-	errPhoneUnreadable = phoneErr("cannot be read as a phone number")
+	errEmpty      = newError("empty")
+	errNoDigits   = newError("no digits")
+	errLetters    = newError("letters are not allowed: write the number with digits (and x before an extension)")
+	errPlus       = newError("'+' is allowed only at the start")
+	errLong       = newError("too long")
+	errShort      = newError("too short")
+	errExtDigits  = newError("extension must be digits")
+	errExtEmpty   = newError("extension is empty")
+	errExtLong    = newError("extension is too long (at most 20 digits)")
+	errNoCC       = newError("no country code: write it as +CC… or set --default-region")
+	errUnknownCC  = newError("unknown country code: check the digits after +")
+	errNotANumber = newError("not a phone number")
+	errUnreadable = newError("cannot be read as a phone number")
 )
 
 const (
-	maxPhoneInput     = 250 // phonenumbers' MAX_INPUT_STRING_LENGTH
-	maxPhoneExtDigits = 20  // phonenumbers' longest extension (";ext=" and "ext.")
-	maxPhoneNSN       = phonenumbers.MAX_LENGTH_FOR_NSN
-	minPhoneNSN       = phonenumbers.MIN_LENGTH_FOR_NSN
-	maxPhoneCCDigits  = phonenumbers.MAX_LENGTH_COUNTRY_CODE
-	nonGeoRegionID    = "001"
+	maxInput       = 250 // phonenumbers' MAX_INPUT_STRING_LENGTH
+	maxExtDigits   = 20  // phonenumbers' longest extension (";ext=" and "ext.")
+	maxNSN         = phonenumbers.MAX_LENGTH_FOR_NSN
+	minNSN         = phonenumbers.MIN_LENGTH_FOR_NSN
+	maxCCDigits    = phonenumbers.MAX_LENGTH_COUNTRY_CODE
+	nonGeoRegionID = "001"
 )
 
-// NormalizePhone returns s in Graph's form: "+{country code} {national
+// Normalize returns s in Graph's form: "+{country code} {national
 // significant number}", with "x{extension}" when s has one, e.g.
 // "+1 2065550100x123".
 //
@@ -75,16 +75,16 @@ const (
 // equivalent fast path over the same metadata (see fastParse), the rest by
 // the library itself.
 //
-// The error is a *PhoneError whose message an admin can act on and which
-// never contains the number. NormalizePhone is safe for concurrent use and
+// The error is a *Error whose message an admin can act on and which
+// never contains the number. Normalize is safe for concurrent use and
 // never panics.
-func NormalizePhone(s string, o PhoneOptions) (string, error) {
-	region, err := canonicalPhoneRegion(o.DefaultRegion)
+func Normalize(s string, o Options) (string, error) {
+	region, err := CanonicalRegion(o.DefaultRegion)
 	if err != nil {
 		return "", err
 	}
 	var buf [64]byte
-	sc, err := scanPhone(s, buf[:0])
+	sc, err := scan(s, buf[:0])
 	if err != nil {
 		return "", err
 	}
@@ -95,24 +95,25 @@ func NormalizePhone(s string, o PhoneOptions) (string, error) {
 	if p.err != nil || !p.valid {
 		return "", p.reason(sc, region)
 	}
-	return graphPhoneForm(p.cc, p.nsn, sc.ext), nil
+	return graphForm(p.cc, p.nsn, sc.ext), nil
 }
 
-// CheckRegion reports whether region is a region NormalizePhone knows, as
-// a *PhoneError naming the problem.
+// CheckRegion reports whether region is a region Normalize knows, as
+// a *Error naming the problem.
 func CheckRegion(region string) error {
-	_, err := canonicalPhoneRegion(region)
+	_, err := CanonicalRegion(region)
 	return err
 }
 
-// canonicalPhoneRegion returns region upper-cased, checked against the
-// library's regions; "" stays "".
-func canonicalPhoneRegion(r string) (string, error) {
+// CanonicalRegion returns region as Normalize reads Options.DefaultRegion:
+// upper-cased, checked against the library's regions (the error is a
+// *Error); "" stays "".
+func CanonicalRegion(r string) (string, error) {
 	if !isUpperASCII(r) {
 		r = strings.ToUpper(strings.TrimSpace(r))
 	}
 	if r != "" && !phonenumbers.GetSupportedRegions()[r] {
-		return "", phoneErr(fmt.Sprintf("unknown default region %q: use a two-letter region code such as US or GB", r))
+		return "", newError(fmt.Sprintf("unknown default region %q: use a two-letter region code such as US or GB", r))
 	}
 	return r, nil
 }
@@ -126,7 +127,7 @@ func isUpperASCII(s string) bool {
 	return true
 }
 
-func graphPhoneForm(cc int32, nsn, ext string) string {
+func graphForm(cc int32, nsn, ext string) string {
 	var b [64]byte
 	out := append(b[:0], '+')
 	out = strconv.AppendInt(out, int64(cc), 10)
@@ -139,8 +140,8 @@ func graphPhoneForm(cc int32, nsn, ext string) string {
 	return string(out)
 }
 
-// scannedPhone is a number taken apart by scanPhone.
-type scannedPhone struct {
+// scanned is a number taken apart by scan.
+type scanned struct {
 	intl   bool   // written with + or 00
 	digits string // ASCII digits after the + or 00
 	ext    string // extension digits, "" if none
@@ -148,17 +149,17 @@ type scannedPhone struct {
 
 // canonical is the number as the library is given it: the same digits, no
 // punctuation, and "+" for + or 00.
-func (s scannedPhone) canonical() string {
+func (s scanned) canonical() string {
 	if s.intl {
 		return "+" + s.digits
 	}
 	return s.digits
 }
 
-// scanPhone checks the characters of a phone number and takes it apart. buf
+// scan checks the characters of a phone number and takes it apart. buf
 // is scratch space for the digits.
-func scanPhone(s string, buf []byte) (scannedPhone, error) {
-	var sc scannedPhone
+func scan(s string, buf []byte) (scanned, error) {
+	var sc scanned
 	s = strings.TrimSpace(s)
 	// A leading apostrophe is how spreadsheets (and phonereg's result file)
 	// mark a cell as text.
@@ -169,10 +170,10 @@ func scanPhone(s string, buf []byte) (scannedPhone, error) {
 		s = strings.TrimSpace(s[4:])
 	}
 	if s == "" {
-		return sc, errPhoneEmpty
+		return sc, errEmpty
 	}
-	if len(s) > maxPhoneInput {
-		return sc, errPhoneLong
+	if len(s) > maxInput {
+		return sc, errLong
 	}
 	digits := buf
 	pluses := 0
@@ -185,7 +186,7 @@ func scanPhone(s string, buf []byte) (scannedPhone, error) {
 			continue
 		case c == '+':
 			if len(digits) > 0 {
-				return sc, errPhonePlus
+				return sc, errPlus
 			}
 			pluses++
 			i++
@@ -194,14 +195,14 @@ func scanPhone(s string, buf []byte) (scannedPhone, error) {
 			i++
 			continue
 		case c == 'x' || c == 'X' || c == '#' || c == ';' || c == 'e' || c == 'E':
-			n := phoneExtMarker(s[i:])
+			n := extMarker(s[i:])
 			if n == 0 {
 				if c == ';' || c == '#' {
-					return sc, unexpectedPhoneChar(rune(c))
+					return sc, unexpectedChar(rune(c))
 				}
-				return sc, errPhoneLetters
+				return sc, errLetters
 			}
-			ext, err := scanPhoneExtension(s[i+n:])
+			ext, err := scanExtension(s[i+n:])
 			if err != nil {
 				return sc, err
 			}
@@ -210,58 +211,58 @@ func scanPhone(s string, buf []byte) (scannedPhone, error) {
 			continue
 		case c < utf8.RuneSelf:
 			if isASCIILetter(c) {
-				return sc, errPhoneLetters
+				return sc, errLetters
 			}
-			return sc, unexpectedPhoneChar(rune(c))
+			return sc, unexpectedChar(rune(c))
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
 		case r == '\uFF0B': // fullwidth plus
 			if len(digits) > 0 {
-				return sc, errPhonePlus
+				return sc, errPlus
 			}
 			pluses++
-		case isWidePhoneDigit(r):
-			digits = append(digits, widePhoneDigit(r))
-		case isPhoneSeparator(r):
+		case isWideDigit(r):
+			digits = append(digits, wideDigit(r))
+		case isSeparator(r):
 		case unicode.IsLetter(r):
-			return sc, errPhoneLetters
+			return sc, errLetters
 		default:
-			return sc, unexpectedPhoneChar(r)
+			return sc, unexpectedChar(r)
 		}
 	}
 	if len(digits) == 0 {
-		return sc, errPhoneNoDigits
+		return sc, errNoDigits
 	}
 	sc.intl = pluses > 0
 	if !sc.intl && len(digits) >= 2 && digits[0] == '0' && digits[1] == '0' {
 		sc.intl = true
 		digits = digits[2:]
 		if len(digits) == 0 {
-			return sc, errPhoneShort
+			return sc, errShort
 		}
 	}
 	sc.digits = string(digits)
 	return sc, nil
 }
 
-func unexpectedPhoneChar(r rune) error {
+func unexpectedChar(r rune) error {
 	if r == utf8.RuneError {
-		return phoneErr("not valid UTF-8 text")
+		return newError("not valid UTF-8 text")
 	}
-	return phoneErr(fmt.Sprintf("unexpected character %q", r))
+	return newError(fmt.Sprintf("unexpected character %q", r))
 }
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
-// phoneExtMarkers are the ways an extension may be introduced, longest first so
+// extMarkers are the ways an extension may be introduced, longest first so
 // that "ext." wins over "ext" and "extension" over both.
-var phoneExtMarkers = []string{";ext=", "extension", "extn.", "extn", "ext.", "ext", "x", "#"}
+var extMarkers = []string{";ext=", "extension", "extn.", "extn", "ext.", "ext", "x", "#"}
 
-// phoneExtMarker returns the length of the extension marker s starts with, or 0.
-func phoneExtMarker(s string) int {
-	for _, m := range phoneExtMarkers {
+// extMarker returns the length of the extension marker s starts with, or 0.
+func extMarker(s string) int {
+	for _, m := range extMarkers {
 		if len(s) >= len(m) && strings.EqualFold(s[:len(m)], m) {
 			return len(m)
 		}
@@ -269,8 +270,8 @@ func phoneExtMarker(s string) int {
 	return 0
 }
 
-// scanPhoneExtension checks what follows an extension marker.
-func scanPhoneExtension(s string) (string, error) {
+// scanExtension checks what follows an extension marker.
+func scanExtension(s string) (string, error) {
 	s = strings.TrimLeft(s, " \t:.")
 	s = strings.TrimRight(s, " \t")
 	if s == "" {
@@ -281,19 +282,19 @@ func scanPhoneExtension(s string) (string, error) {
 			return "", errExtDigits
 		}
 	}
-	if len(s) > maxPhoneExtDigits {
+	if len(s) > maxExtDigits {
 		return "", errExtLong
 	}
 	return s, nil
 }
 
-// isWidePhoneDigit reports digits the library reads as ASCII digits: fullwidth,
+// isWideDigit reports digits the library reads as ASCII digits: fullwidth,
 // Arabic-Indic and extended Arabic-Indic.
-func isWidePhoneDigit(r rune) bool {
+func isWideDigit(r rune) bool {
 	return (r >= '\uFF10' && r <= '\uFF19') || (r >= '\u0660' && r <= '\u0669') || (r >= '\u06F0' && r <= '\u06F9')
 }
 
-func widePhoneDigit(r rune) byte {
+func wideDigit(r rune) byte {
 	switch {
 	case r >= '\uFF10' && r <= '\uFF19':
 		return byte('0' + r - '\uFF10')
@@ -304,10 +305,10 @@ func widePhoneDigit(r rune) byte {
 	}
 }
 
-// isPhoneSeparator reports the non-ASCII punctuation the library ignores
+// isSeparator reports the non-ASCII punctuation the library ignores
 // between digits (a subset of its VALID_PUNCTUATION): no-break and wide
 // spaces, dashes, wide brackets and slashes.
-func isPhoneSeparator(r rune) bool {
+func isSeparator(r rune) bool {
 	switch {
 	case r == '\u00A0', r == '\u00AD', r == '\u200B', r == '\u2060', r == '\u3000',
 		r >= '\u2010' && r <= '\u2015', r == '\u2212', r == '\u30FC',
@@ -317,8 +318,8 @@ func isPhoneSeparator(r rune) bool {
 	return false
 }
 
-// parsedPhone is what phonenumbers.Parse and IsValidNumber decide about a number.
-type parsedPhone struct {
+// parsed is what phonenumbers.Parse and IsValidNumber decide about a number.
+type parsed struct {
 	err   error // Parse's error; the rest is meaningless when set
 	cc    int32
 	nsn   string
@@ -326,30 +327,30 @@ type parsedPhone struct {
 }
 
 // reason explains why p is not an acceptable number.
-func (p parsedPhone) reason(sc scannedPhone, region string) error {
+func (p parsed) reason(sc scanned, region string) error {
 	switch p.err {
 	case nil:
 	case phonenumbers.ErrInvalidCountryCode:
 		if sc.intl {
-			return errPhoneUnknownCC
+			return errUnknownCC
 		}
-		return errPhoneNoCC
+		return errNoCC
 	case phonenumbers.ErrTooShortNSN, phonenumbers.ErrTooShortAfterIDD:
-		return errPhoneShort
+		return errShort
 	case phonenumbers.ErrNumTooLong:
-		return errPhoneLong
+		return errLong
 	case phonenumbers.ErrNotANumber:
 		if len(sc.digits) < 3 {
-			return errPhoneShort
+			return errShort
 		}
-		return errPhoneNotANumber
+		return errNotANumber
 	default:
-		return errPhoneUnreadable
+		return errUnreadable
 	}
 	var where string
 	if !sc.intl && region != "" {
 		where = "region " + region
-	} else if r, ok := phoneTablesOnce().numberRegion(p.cc, p.nsn); ok && r != "" && r != nonGeoRegionID {
+	} else if r, ok := tablesOnce().numberRegion(p.cc, p.nsn); ok && r != "" && r != nonGeoRegionID {
 		where = "region " + r
 	} else {
 		where = fmt.Sprintf("country code +%d", p.cc)
@@ -361,7 +362,7 @@ func (p parsedPhone) reason(sc scannedPhone, region string) error {
 		}
 	}
 	what, hint := "not a valid number", ""
-	switch phonenumbers.IsPossibleNumberWithReason(libraryPhoneNumber(p.cc, p.nsn)) {
+	switch phonenumbers.IsPossibleNumberWithReason(libraryNumber(p.cc, p.nsn)) {
 	case phonenumbers.TOO_SHORT:
 		what = "too short"
 	case phonenumbers.TOO_LONG:
@@ -375,12 +376,12 @@ func (p parsedPhone) reason(sc scannedPhone, region string) error {
 		hint = " (written without a country code, so read as a " + region + " number: write it as +CC… if it is from elsewhere)"
 	}
 	msg := what + " for " + where + hint
-	return phoneErr(msg)
+	return newError(msg)
 }
 
-// libraryPhoneNumber is the library's representation of a parsed number, as
+// libraryNumber is the library's representation of a parsed number, as
 // parseHelper builds it (setItalianLeadingZerosForPhoneNumber).
-func libraryPhoneNumber(cc int32, nsn string) *phonenumbers.PhoneNumber {
+func libraryNumber(cc int32, nsn string) *phonenumbers.PhoneNumber {
 	v, _ := strconv.ParseUint(nsn, 10, 64)
 	pn := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &v}
 	if len(nsn) >= 2 && nsn[0] == '0' {
@@ -400,17 +401,17 @@ func libraryPhoneNumber(cc int32, nsn string) *phonenumbers.PhoneNumber {
 // libraryParse is the reference: what the library itself says about the
 // canonical form of a number. It is the fallback of fastParse and the
 // oracle its tests compare against.
-func libraryParse(canonical, region string) (p parsedPhone) {
+func libraryParse(canonical, region string) (p parsed) {
 	defer func() {
 		if recover() != nil {
-			p = parsedPhone{err: errPhoneUnreadable}
+			p = parsed{err: errUnreadable}
 		}
 	}()
 	var pn phonenumbers.PhoneNumber
 	if err := phonenumbers.ParseToNumber(canonical, region, &pn); err != nil {
-		return parsedPhone{err: err}
+		return parsed{err: err}
 	}
-	return parsedPhone{
+	return parsed{
 		cc:    pn.GetCountryCode(),
 		nsn:   phonenumbers.GetNationalSignificantNumber(&pn),
 		valid: phonenumbers.IsValidNumber(&pn),
@@ -423,36 +424,36 @@ func libraryParse(canonical, region string) (p parsedPhone) {
 // maybeExtractCountryCode, maybeStripNationalPrefixAndCarrierCode,
 // testNumberLength, GetRegionCodeForNumber and IsValidNumber step by step
 // over the same metadata, matching the metadata's number patterns with DFAs
-// compiled from them (see phoneDFA). Where a step is not ported (a number too
+// compiled from them (see dfa). Where a step is not ported (a number too
 // short to be viable, an unknown country code the library would retry as a
 // national number, a national number that may start with the region's
 // international prefix, metadata the library would crash on) it returns
 // ok=false and the caller asks the library. region is "" or a supported
 // region.
-func fastParse(digits string, intl bool, region string) (p parsedPhone, ok bool) {
+func fastParse(digits string, intl bool, region string) (p parsed, ok bool) {
 	n := len(digits)
 	if intl {
 		n++
 	}
-	if n > maxPhoneInput {
-		return parsedPhone{err: phonenumbers.ErrNumTooLong}, true
+	if n > maxInput {
+		return parsed{err: phonenumbers.ErrNumTooLong}, true
 	}
 	if len(digits) < 3 {
 		// Viability of one- and two-digit numbers depends on punctuation
 		// the canonical form has dropped; rare enough to ask the library.
-		return parsedPhone{}, false
+		return parsed{}, false
 	}
 	if region == "" && !intl {
-		return parsedPhone{err: phonenumbers.ErrInvalidCountryCode}, true
+		return parsed{err: phonenumbers.ErrInvalidCountryCode}, true
 	}
-	t := phoneTablesOnce()
+	t := tablesOnce()
 	if t.initErr != nil {
-		return parsedPhone{}, false
+		return parsed{}, false
 	}
-	var rm *phoneRegionMeta
+	var rm *regionMeta
 	if region != "" {
 		if rm = t.regions[region]; rm == nil {
-			return parsedPhone{}, false
+			return parsed{}, false
 		}
 	}
 
@@ -461,21 +462,21 @@ func fastParse(digits string, intl bool, region string) (p parsedPhone, ok bool)
 	var national string
 	if intl {
 		if cc, national = t.extractCountryCode(digits); cc == 0 {
-			return parsedPhone{}, false
+			return parsed{}, false
 		}
 	} else {
 		c := rm.compiled()
 		if c.idd == nil || c.general == nil || c.idd.prefix(digits) {
-			return parsedPhone{}, false
+			return parsed{}, false
 		}
 		if strings.HasPrefix(digits, rm.ccString) {
 			pot, ok := rm.stripNationalPrefix(digits[len(rm.ccString):])
 			if !ok {
-				return parsedPhone{}, false
+				return parsed{}, false
 			}
 			tooLong, ok := rm.testLength(len(digits))
 			if !ok {
-				return parsedPhone{}, false
+				return parsed{}, false
 			}
 			if (!c.general.full(digits) && c.general.full(pot)) || tooLong == phonenumbers.TOO_LONG {
 				cc, national = rm.cc, pot
@@ -492,49 +493,49 @@ func fastParse(digits string, intl bool, region string) (p parsedPhone, ok bool)
 		national = digits
 		cc = rm.cc
 	}
-	if len(national) < minPhoneNSN {
-		return parsedPhone{err: phonenumbers.ErrTooShortNSN}, true
+	if len(national) < minNSN {
+		return parsed{err: phonenumbers.ErrTooShortNSN}, true
 	}
 	if rm != nil {
 		pot, ok := rm.stripNationalPrefix(national)
 		if !ok {
-			return parsedPhone{}, false
+			return parsed{}, false
 		}
 		v, ok := rm.testLength(len(pot))
 		if !ok {
-			return parsedPhone{}, false
+			return parsed{}, false
 		}
 		if v != phonenumbers.TOO_SHORT && v != phonenumbers.IS_POSSIBLE_LOCAL_ONLY && v != phonenumbers.INVALID_LENGTH {
 			national = pot
 		}
 	}
-	if len(national) < minPhoneNSN {
-		return parsedPhone{err: phonenumbers.ErrTooShortNSN}, true
+	if len(national) < minNSN {
+		return parsed{err: phonenumbers.ErrTooShortNSN}, true
 	}
-	if len(national) > maxPhoneNSN {
-		return parsedPhone{err: phonenumbers.ErrNumTooLong}, true
+	if len(national) > maxNSN {
+		return parsed{err: phonenumbers.ErrNumTooLong}, true
 	}
 	// The library stores the number as an integer plus a count of leading
 	// zeros; GetNationalSignificantNumber gives back exactly these digits.
 
 	valid, ok := t.isValid(cc, national)
 	if !ok {
-		return parsedPhone{}, false
+		return parsed{}, false
 	}
-	return parsedPhone{cc: cc, nsn: national, valid: valid}, true
+	return parsed{cc: cc, nsn: national, valid: valid}, true
 }
 
-// phoneTables is the library's metadata, indexed for fastParse. Built once,
+// tables is the library's metadata, indexed for fastParse. Built once,
 // read-only after.
-type phoneTables struct {
-	regions   map[string]*phoneRegionMeta // supported regions
-	nonGeo    map[int32]*phoneRegionMeta  // country codes of region "001"
-	ccRegions [1000][]string              // GetRegionCodesForCountryCode
+type tables struct {
+	regions   map[string]*regionMeta // supported regions
+	nonGeo    map[int32]*regionMeta  // country codes of region "001"
+	ccRegions [1000][]string         // GetRegionCodesForCountryCode
 	initErr   error
 }
 
-var phoneTablesOnce = sync.OnceValue(func() *phoneTables {
-	t := &phoneTables{regions: map[string]*phoneRegionMeta{}, nonGeo: map[int32]*phoneRegionMeta{}}
+var tablesOnce = sync.OnceValue(func() *tables {
+	t := &tables{regions: map[string]*regionMeta{}, nonGeo: map[int32]*regionMeta{}}
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {
 		t.initErr = err
@@ -542,7 +543,7 @@ var phoneTablesOnce = sync.OnceValue(func() *phoneTables {
 	}
 	supported := phonenumbers.GetSupportedRegions()
 	for _, m := range coll.GetMetadata() {
-		mi := newPhoneRegionMeta(m)
+		mi := newRegionMeta(m)
 		if m.GetId() == nonGeoRegionID {
 			t.nonGeo[m.GetCountryCode()] = mi
 		} else if supported[m.GetId()] {
@@ -559,12 +560,12 @@ var phoneTablesOnce = sync.OnceValue(func() *phoneTables {
 
 // extractCountryCode is the library's extractCountryCode: the shortest
 // known calling code the digits start with, and the rest.
-func (t *phoneTables) extractCountryCode(digits string) (int32, string) {
+func (t *tables) extractCountryCode(digits string) (int32, string) {
 	if digits == "" || digits[0] == '0' {
 		return 0, ""
 	}
 	cc := 0
-	for i := 0; i < maxPhoneCCDigits && i < len(digits); i++ {
+	for i := 0; i < maxCCDigits && i < len(digits); i++ {
 		cc = cc*10 + int(digits[i]-'0')
 		if len(t.ccRegions[cc]) > 0 {
 			return int32(cc), digits[i+1:]
@@ -574,7 +575,7 @@ func (t *phoneTables) extractCountryCode(digits string) (int32, string) {
 }
 
 // mainRegion is GetRegionCodeForCountryCode.
-func (t *phoneTables) mainRegion(cc int32) string {
+func (t *tables) mainRegion(cc int32) string {
 	if cc > 0 && int(cc) < len(t.ccRegions) && len(t.ccRegions[cc]) > 0 {
 		return t.ccRegions[cc][0]
 	}
@@ -582,7 +583,7 @@ func (t *phoneTables) mainRegion(cc int32) string {
 }
 
 // metaFor is getMetadataForRegionOrCallingCode; nil when the library has none.
-func (t *phoneTables) metaFor(cc int32, region string) *phoneRegionMeta {
+func (t *tables) metaFor(cc int32, region string) *regionMeta {
 	if region == nonGeoRegionID {
 		return t.nonGeo[cc]
 	}
@@ -590,7 +591,7 @@ func (t *phoneTables) metaFor(cc int32, region string) *phoneRegionMeta {
 }
 
 // numberRegion is GetRegionCodeForNumber.
-func (t *phoneTables) numberRegion(cc int32, nsn string) (string, bool) {
+func (t *tables) numberRegion(cc int32, nsn string) (string, bool) {
 	if cc <= 0 || int(cc) >= len(t.ccRegions) {
 		return "", true
 	}
@@ -629,7 +630,7 @@ func (t *phoneTables) numberRegion(cc int32, nsn string) (string, bool) {
 
 // isValid is IsValidNumber for a number with calling code cc and national
 // significant number nsn.
-func (t *phoneTables) isValid(cc int32, nsn string) (valid, ok bool) {
+func (t *tables) isValid(cc int32, nsn string) (valid, ok bool) {
 	region, ok := t.numberRegion(cc, nsn)
 	if !ok {
 		return false, false
@@ -644,21 +645,21 @@ func (t *phoneTables) isValid(cc int32, nsn string) (valid, ok bool) {
 	return m.typeKnown(nsn)
 }
 
-// phoneRegionMeta is one region's metadata with its patterns compiled on first use.
-type phoneRegionMeta struct {
+// regionMeta is one region's metadata with its patterns compiled on first use.
+type regionMeta struct {
 	meta     *phonenumbers.PhoneMetadata
 	cc       int32
 	ccString string
 	once     sync.Once
-	c        *compiledPhoneMeta
+	c        *compiledMeta
 }
 
-type compiledPhoneMeta struct {
+type compiledMeta struct {
 	general *patternMatcher // nil: no usable general description
 	// descs are the descriptions whose match makes a number's type known,
 	// in getNumberTypeHelper's order; mobile comes last and only when its
 	// pattern differs from fixed line's.
-	descs   []phoneDescMatcher
+	descs   []descMatcher
 	leading *patternMatcher // prefix matcher for leadingDigits; nil if none
 	idd     *patternMatcher // prefix matcher for internationalPrefix; nil if unusable
 	// nationalPrefix: literal when the pattern is plain digits, else re.
@@ -668,22 +669,22 @@ type compiledPhoneMeta struct {
 	badDescs  bool // a description the library would dereference is nil
 }
 
-type phoneDescMatcher struct {
+type descMatcher struct {
 	lengths []int32
 	m       *patternMatcher
 }
 
-func newPhoneRegionMeta(m *phonenumbers.PhoneMetadata) *phoneRegionMeta {
-	return &phoneRegionMeta{meta: m, cc: m.GetCountryCode(), ccString: strconv.Itoa(int(m.GetCountryCode()))}
+func newRegionMeta(m *phonenumbers.PhoneMetadata) *regionMeta {
+	return &regionMeta{meta: m, cc: m.GetCountryCode(), ccString: strconv.Itoa(int(m.GetCountryCode()))}
 }
 
-func (mi *phoneRegionMeta) compiled() *compiledPhoneMeta {
-	mi.once.Do(func() { mi.c = compilePhoneMeta(mi.meta) })
+func (mi *regionMeta) compiled() *compiledMeta {
+	mi.once.Do(func() { mi.c = compileMeta(mi.meta) })
 	return mi.c
 }
 
-func compilePhoneMeta(m *phonenumbers.PhoneMetadata) *compiledPhoneMeta {
-	c := &compiledPhoneMeta{}
+func compileMeta(m *phonenumbers.PhoneMetadata) *compiledMeta {
+	c := &compiledMeta{}
 	if g := m.GetGeneralDesc(); g != nil {
 		c.general = newPatternMatcher(g.GetNationalNumberPattern(), true)
 	}
@@ -699,7 +700,7 @@ func compilePhoneMeta(m *phonenumbers.PhoneMetadata) *compiledPhoneMeta {
 			c.badDescs = true
 			continue
 		}
-		c.descs = append(c.descs, phoneDescMatcher{lengths: d.GetPossibleLength(), m: newPatternMatcher(d.GetNationalNumberPattern(), true)})
+		c.descs = append(c.descs, descMatcher{lengths: d.GetPossibleLength(), m: newPatternMatcher(d.GetNationalNumberPattern(), true)})
 	}
 	if ld := m.GetLeadingDigits(); ld != "" {
 		c.leading = newPatternMatcher(ld, false)
@@ -728,24 +729,24 @@ func allASCIIDigits(s string) bool {
 }
 
 // typeKnown is getNumberTypeHelper(nsn, metadata) != UNKNOWN.
-func (mi *phoneRegionMeta) typeKnown(nsn string) (known, ok bool) {
+func (mi *regionMeta) typeKnown(nsn string) (known, ok bool) {
 	c := mi.compiled()
 	if c.general == nil || c.badDescs {
 		return false, false
 	}
-	if !phoneDescMatches(nsn, mi.meta.GetGeneralDesc().GetPossibleLength(), c.general) {
+	if !descMatches(nsn, mi.meta.GetGeneralDesc().GetPossibleLength(), c.general) {
 		return false, true
 	}
 	for _, d := range c.descs {
-		if phoneDescMatches(nsn, d.lengths, d.m) {
+		if descMatches(nsn, d.lengths, d.m) {
 			return true, true
 		}
 	}
 	return false, true
 }
 
-// phoneDescMatches is isNumberMatchingDesc.
-func phoneDescMatches(nsn string, lengths []int32, m *patternMatcher) bool {
+// descMatches is isNumberMatchingDesc.
+func descMatches(nsn string, lengths []int32, m *patternMatcher) bool {
 	if len(lengths) > 0 && !slices.Contains(lengths, int32(len(nsn))) {
 		return false
 	}
@@ -755,7 +756,7 @@ func phoneDescMatches(nsn string, lengths []int32, m *patternMatcher) bool {
 // stripNationalPrefix is maybeStripNationalPrefixAndCarrierCode: the
 // national number with its national prefix (and carrier code) removed or
 // transformed, or n unchanged.
-func (mi *phoneRegionMeta) stripNationalPrefix(n string) (string, bool) {
+func (mi *regionMeta) stripNationalPrefix(n string) (string, bool) {
 	np := mi.meta.GetNationalPrefixForParsing()
 	if n == "" || np == "" {
 		return n, true
@@ -801,7 +802,7 @@ func (mi *phoneRegionMeta) stripNationalPrefix(n string) (string, bool) {
 
 // testLength is testNumberLength(number, metadata, UNKNOWN) for a number of
 // n digits.
-func (mi *phoneRegionMeta) testLength(n int) (phonenumbers.ValidationResult, bool) {
+func (mi *regionMeta) testLength(n int) (phonenumbers.ValidationResult, bool) {
 	g := mi.meta.GetGeneralDesc()
 	if g == nil {
 		return 0, false
@@ -834,12 +835,12 @@ func (mi *phoneRegionMeta) testLength(n int) (phonenumbers.ValidationResult, boo
 // pattern p: does "^(?:p)$" match (full), or does "^(?:p)" match (prefix).
 // It runs a DFA over the digits when p compiles to one, else the regexp.
 type patternMatcher struct {
-	d  *phoneDFA
+	d  *dfa
 	re *regexp.Regexp
 }
 
 func newPatternMatcher(p string, full bool) *patternMatcher {
-	if d, err := compilePhoneDFA(p, maxPhoneDFAStates); err == nil {
+	if d, err := compileDFA(p, maxDFAStates); err == nil {
 		return &patternMatcher{d: d}
 	}
 	expr := "^(?:" + p + ")"
@@ -870,27 +871,27 @@ func (m *patternMatcher) prefix(s string) bool {
 	return m.re.MatchString(s)
 }
 
-// maxPhoneDFAStates bounds one pattern's DFA; today's largest has under 300.
-const maxPhoneDFAStates = 20000
+// maxDFAStates bounds one pattern's DFA; today's largest has under 300.
+const maxDFAStates = 20000
 
-// phoneDFA is a deterministic automaton over the ASCII digits for the language
+// dfa is a deterministic automaton over the ASCII digits for the language
 // of a regular expression. Membership is all the library asks of its
 // metadata patterns (MatchString on "^(?:p)$", or on "^(?:p)" which is
 // "some prefix is in the language"), so any automaton for the same
 // language gives the same answers as package regexp, whatever the match
 // semantics.
-type phoneDFA struct {
+type dfa struct {
 	next   []int32 // next[state*10+digit]; -1 is the dead state
 	accept []bool
 	start  int32 // -1: the language is empty
 }
 
-var errPhoneDFAUnsupported = errors.New("pattern uses assertions")
+var errDFAUnsupported = errors.New("pattern uses assertions")
 
-// compilePhoneDFA parses p as regexp does (syntax.Perl), compiles it to the
+// compileDFA parses p as regexp does (syntax.Perl), compiles it to the
 // same Thompson program, and determinizes it over '0'..'9' by the subset
 // construction. Patterns with assertions (^, $, \b) are refused.
-func compilePhoneDFA(p string, maxStates int) (*phoneDFA, error) {
+func compileDFA(p string, maxStates int) (*dfa, error) {
 	re, err := syntax.Parse(p, syntax.Perl)
 	if err != nil {
 		return nil, err
@@ -901,10 +902,10 @@ func compilePhoneDFA(p string, maxStates int) (*phoneDFA, error) {
 	}
 	for _, in := range prog.Inst {
 		if in.Op == syntax.InstEmptyWidth {
-			return nil, errPhoneDFAUnsupported
+			return nil, errDFAUnsupported
 		}
 	}
-	d := &phoneDFA{}
+	d := &dfa{}
 	var (
 		sets  [][]uint32
 		index = map[string]int32{}
@@ -988,7 +989,7 @@ func compilePhoneDFA(p string, maxStates int) (*phoneDFA, error) {
 
 // full reports whether s is in the language; s is expected to be digits,
 // anything else does not match.
-func (d *phoneDFA) full(s string) bool {
+func (d *dfa) full(s string) bool {
 	st := d.start
 	for i := 0; i < len(s) && st >= 0; i++ {
 		c := s[i] - '0'
@@ -1001,7 +1002,7 @@ func (d *phoneDFA) full(s string) bool {
 }
 
 // prefix reports whether some prefix of s (maybe empty) is in the language.
-func (d *phoneDFA) prefix(s string) bool {
+func (d *dfa) prefix(s string) bool {
 	st := d.start
 	for i := 0; st >= 0; i++ {
 		if d.accept[st] {

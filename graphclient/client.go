@@ -81,46 +81,9 @@ type Client struct {
 // invalid GraphURL or APIVersion. It does no I/O: a bad credential shows on
 // the first request, or earlier with CheckPermissions.
 func New(cfg Config) (*Client, error) {
-	if cfg.Credential == nil {
-		return nil, errors.New("graphclient: a credential is required")
-	}
-	root, err := parseRoot(cfg.GraphURL)
+	root, err := cfg.setDefaults()
 	if err != nil {
 		return nil, err
-	}
-	switch cfg.APIVersion {
-	case "":
-		cfg.APIVersion = "v1.0"
-	case "v1.0", "beta":
-	default:
-		return nil, fmt.Errorf("graphclient: API version %q: want v1.0 or beta", cfg.APIVersion)
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 5
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 60 * time.Second
-	}
-	if cfg.RetryDelay <= 0 {
-		cfg.RetryDelay = 800 * time.Millisecond
-	}
-	if cfg.MaxRetryDelay <= 0 {
-		cfg.MaxRetryDelay = 180 * time.Second
-	}
-	if cfg.ThrottleBudget <= 0 {
-		cfg.ThrottleBudget = 180 * time.Second
-	}
-	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
-		return nil, fmt.Errorf("graphclient: rate %v: want a finite number, 0 for none", cfg.Rate)
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = zap.NewNop()
-	}
-	if cfg.Transport == nil {
-		cfg.Transport = NewHTTPClient(nil)
-	}
-	if cfg.Version == "" {
-		cfg.Version = "dev"
 	}
 	c := &Client{
 		base: root.String() + "/" + cfg.APIVersion,
@@ -143,26 +106,14 @@ func New(cfg Config) (*Client, error) {
 		return err == nil && runtime.HasStatusCode(resp, retryStatuses...)
 	}
 
-	scope := root.String() + "/.default"
-	c.scope, c.cred = scope, cfg.Credential
-	bearer := runtime.NewBearerTokenPolicy(authCredential{cfg.Credential}, []string{scope}, &policy.BearerTokenOptions{
-		// parseRoot lets plain http through for a loopback Graph root only
-		// (a local emulator); azcore refuses to send a token over http unless
-		// told.
-		InsecureAllowCredentialWithHTTP: root.Scheme == "http",
-		AuthorizationHandler: policy.AuthorizationHandler{
-			// A 401 with a challenge: get a fresh token and try once more.
-			OnChallenge: func(req *policy.Request, _ *http.Response, authNZ func(policy.TokenRequestOptions) error) error {
-				return authNZ(policy.TokenRequestOptions{Scopes: []string{scope}})
-			},
-		},
-	})
+	c.scope, c.cred = root.String()+"/.default", cfg.Credential
 	perRetry := []policy.Policy{
 		fractionalRetryAfter{},
 		throttleRetry{budget: cfg.ThrottleBudget},
 		&tryPolicy{log: cfg.Logger},
 		flowPolicy{c.flow},
-		hostGuard(c.host), bearer, sendPolicy{timeout: cfg.Timeout}, countTries{&c.tries},
+		hostGuard(c.host), bearerPolicy(cfg.Credential, c.scope, root.Scheme == "http"),
+		sendPolicy{timeout: cfg.Timeout}, countTries{&c.tries},
 	}
 	c.pl = runtime.NewPipeline("graphclient", cfg.Version, runtime.PipelineOptions{PerRetry: perRetry}, &policy.ClientOptions{
 		Transport: cappedTransport{cfg.Transport},
@@ -171,6 +122,64 @@ func New(cfg Config) (*Client, error) {
 		Logging:   policy.LogOptions{IncludeBody: false},
 	})
 	return c, nil
+}
+
+// setDefaults checks cfg and fills in the defaults; it returns the Graph root.
+func (cfg *Config) setDefaults() (*url.URL, error) {
+	if cfg.Credential == nil {
+		return nil, errors.New("graphclient: a credential is required")
+	}
+	root, err := parseRoot(cfg.GraphURL)
+	if err != nil {
+		return nil, err
+	}
+	switch cfg.APIVersion {
+	case "":
+		cfg.APIVersion = "v1.0"
+	case "v1.0", "beta":
+	default:
+		return nil, fmt.Errorf("graphclient: API version %q: want v1.0 or beta", cfg.APIVersion)
+	}
+	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
+		return nil, fmt.Errorf("graphclient: rate %v: want a finite number, 0 for none", cfg.Rate)
+	}
+	setDefault(&cfg.MaxAttempts, 5)
+	setDefault(&cfg.Timeout, 60*time.Second)
+	setDefault(&cfg.RetryDelay, 800*time.Millisecond)
+	setDefault(&cfg.MaxRetryDelay, 180*time.Second)
+	setDefault(&cfg.ThrottleBudget, 180*time.Second)
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = NewHTTPClient(nil)
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	return root, nil
+}
+
+// setDefault sets *v to def when it is zero or negative.
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// bearerPolicy sends cred's tokens for scope, and on a 401 with a challenge
+// gets a fresh one and tries once more. overHTTP allows a plain-http Graph
+// root, which parseRoot lets through for loopback only (a local emulator):
+// azcore refuses to send a token over http unless told.
+func bearerPolicy(cred azcore.TokenCredential, scope string, overHTTP bool) policy.Policy {
+	return runtime.NewBearerTokenPolicy(authCredential{cred}, []string{scope}, &policy.BearerTokenOptions{
+		InsecureAllowCredentialWithHTTP: overHTTP,
+		AuthorizationHandler: policy.AuthorizationHandler{
+			OnChallenge: func(req *policy.Request, _ *http.Response, authNZ func(policy.TokenRequestOptions) error) error {
+				return authNZ(policy.TokenRequestOptions{Scopes: []string{scope}})
+			},
+		},
+	})
 }
 
 // retryStatuses are retried by azcore's retry policy, using up attempts; a 429

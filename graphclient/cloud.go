@@ -21,9 +21,6 @@ type Cloud struct {
 	CustomAuthority bool
 }
 
-// Scope is the token scope for Graph in this cloud.
-func (c Cloud) Scope() string { return strings.TrimRight(c.GraphURL, "/") + "/.default" }
-
 // Configuration is the azcore cloud configuration for azidentity.
 func (c Cloud) Configuration() cloud.Configuration {
 	return cloud.Configuration{ActiveDirectoryAuthorityHost: c.AuthorityHost}

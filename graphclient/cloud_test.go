@@ -23,15 +23,19 @@ func TestLookupCloud(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LookupCloud: %v", err)
 			}
-			if c.GraphURL != tt.graph || c.AuthorityHost != tt.authority || c.Scope() != tt.scope || c.CustomAuthority {
-				t.Errorf("got Graph %s, authority %s, scope %s, custom %v; want %s, %s, %s, false",
-					c.GraphURL, c.AuthorityHost, c.Scope(), c.CustomAuthority, tt.graph, tt.authority, tt.scope)
+			if c.GraphURL != tt.graph || c.AuthorityHost != tt.authority || c.CustomAuthority {
+				t.Errorf("got Graph %s, authority %s, custom %v; want %s, %s, false",
+					c.GraphURL, c.AuthorityHost, c.CustomAuthority, tt.graph, tt.authority)
 			}
 			if got := c.Configuration().ActiveDirectoryAuthorityHost; got != tt.authority {
 				t.Errorf("Configuration().ActiveDirectoryAuthorityHost = %s; want %s", got, tt.authority)
 			}
-			if _, err := New(Config{Credential: staticCredential{}, GraphURL: c.GraphURL}); err != nil {
-				t.Errorf("New with the cloud's Graph root: %v", err)
+			cl, err := New(Config{Credential: staticCredential{}, GraphURL: c.GraphURL})
+			if err != nil {
+				t.Fatalf("New with the cloud's Graph root: %v", err)
+			}
+			if cl.scope != tt.scope {
+				t.Errorf("the client's token scope: got %s; want %s", cl.scope, tt.scope)
 			}
 		})
 	}

@@ -37,7 +37,9 @@ type CredentialOptions struct {
 	// identity, a user-assigned identity's client id; empty: system-assigned).
 	TenantID string
 	ClientID string
-	// ClientSecretFile holds the client secret; default AZURE_CLIENT_SECRET.
+	// ClientSecret is the client secret, when the caller holds it (the
+	// emulator's); else ClientSecretFile holds it; default AZURE_CLIENT_SECRET.
+	ClientSecret     string
 	ClientSecretFile string
 	// CertificatePath is a PEM or PKCS#12 file with the certificate and its
 	// key: AZURE_CLIENT_CERTIFICATE_PATH; its password comes from
@@ -58,109 +60,152 @@ type CredentialOptions struct {
 // NewCredential returns the credential for o.Mode. Its GetToken errors keep
 // azidentity's explanation, with any secret it was given masked.
 func NewCredential(o CredentialOptions) (azcore.TokenCredential, error) {
-	getenv := o.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
+	b := newCredBuilder(o)
+	var cred azcore.TokenCredential
+	var err error
+	switch o.Mode {
+	case "", AuthAuto:
+		cred, err = b.auto()
+	case AuthSecret:
+		cred, err = b.clientSecret()
+	case AuthCertificate:
+		cred, err = b.certificate()
+	case AuthManagedIdentity:
+		cred, err = b.managedIdentity()
+	case AuthWorkloadIdentity:
+		cred, err = b.workloadIdentity()
+	case AuthAzureCLI:
+		cred, err = azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: b.tenant})
+	default:
+		return nil, fmt.Errorf("unknown --auth %q: want one of %s", o.Mode, strings.Join(AuthModes, ", "))
 	}
-	pick := func(v, env string) string {
-		if v != "" {
-			return v
-		}
-		return getenv(env)
+	if err != nil {
+		return nil, mask(err, b.secrets)
 	}
-	tenant := pick(o.TenantID, "AZURE_TENANT_ID")
-	clientID := pick(o.ClientID, "AZURE_CLIENT_ID")
+	return maskingCredential{cred: cred, secrets: b.secrets}, nil
+}
+
+// credBuilder holds what every --auth mode reads: the options with their
+// environment fallbacks, and the secrets to mask in the errors.
+type credBuilder struct {
+	o           CredentialOptions
+	getenv      func(string) string
+	tenant      string
+	clientID    string
+	co          azcore.ClientOptions
+	noDiscovery bool
+	secrets     []string
+}
+
+func newCredBuilder(o CredentialOptions) *credBuilder {
+	b := &credBuilder{o: o, getenv: o.Getenv}
+	if b.getenv == nil {
+		b.getenv = os.Getenv
+	}
+	b.tenant = b.pick(o.TenantID, "AZURE_TENANT_ID")
+	b.clientID = b.pick(o.ClientID, "AZURE_CLIENT_ID")
 	if o.Transport == nil {
 		o.Transport = NewHTTPClient(nil)
 	}
 	if o.Cloud.AuthorityHost == "" {
 		o.Cloud, _ = LookupCloud("global")
 	}
-	co := azcore.ClientOptions{Cloud: o.Cloud.Configuration(), Transport: o.Transport}
-	noDiscovery := o.Cloud.CustomAuthority
-	need := func(what, v, env string) error {
-		if v == "" {
-			return fmt.Errorf("--auth %s needs %s (set %s)", o.Mode, what, env)
-		}
-		return nil
-	}
+	b.o = o
+	b.co = azcore.ClientOptions{Cloud: o.Cloud.Configuration(), Transport: o.Transport}
+	b.noDiscovery = o.Cloud.CustomAuthority
+	return b
+}
 
-	var secrets []string
-	var cred azcore.TokenCredential
-	var err error
-	switch o.Mode {
-	case "", AuthAuto:
-		if s := getenv("AZURE_CLIENT_SECRET"); s != "" {
-			secrets = append(secrets, s)
-		}
-		cred, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
-			ClientOptions: co, TenantID: tenant, DisableInstanceDiscovery: noDiscovery,
-		})
-	case AuthSecret:
-		secret := getenv("AZURE_CLIENT_SECRET")
-		if o.ClientSecretFile != "" {
-			b, rerr := os.ReadFile(o.ClientSecretFile)
-			if rerr != nil {
-				return nil, fmt.Errorf("client secret file: %w", rerr)
-			}
-			secret = strings.TrimSpace(string(b))
-		}
-		if err := errors.Join(need("a tenant", tenant, "AZURE_TENANT_ID or --tenant"), need("a client id", clientID, "AZURE_CLIENT_ID"),
-			need("a client secret", secret, "AZURE_CLIENT_SECRET or a secret file")); err != nil {
-			return nil, err
-		}
-		secrets = append(secrets, secret)
-		cred, err = azidentity.NewClientSecretCredential(tenant, clientID, secret, &azidentity.ClientSecretCredentialOptions{
-			ClientOptions: co, DisableInstanceDiscovery: noDiscovery,
-		})
-	case AuthCertificate:
-		path := pick(o.CertificatePath, "AZURE_CLIENT_CERTIFICATE_PATH")
-		if err := errors.Join(need("a tenant", tenant, "AZURE_TENANT_ID or --tenant"), need("a client id", clientID, "AZURE_CLIENT_ID"),
-			need("a certificate", path, "AZURE_CLIENT_CERTIFICATE_PATH")); err != nil {
-			return nil, err
-		}
-		data, rerr := os.ReadFile(path)
-		if rerr != nil {
-			return nil, fmt.Errorf("certificate: %w", rerr)
-		}
-		password := getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD")
-		if password != "" {
-			secrets = append(secrets, password)
-		}
-		certs, key, perr := azidentity.ParseCertificates(data, []byte(password))
-		if perr != nil {
-			return nil, fmt.Errorf("certificate %s: %w", path, perr)
-		}
-		cred, err = azidentity.NewClientCertificateCredential(tenant, clientID, certs, key, &azidentity.ClientCertificateCredentialOptions{
-			ClientOptions: co, DisableInstanceDiscovery: noDiscovery,
-		})
-	case AuthManagedIdentity:
-		mo := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: co}
-		if o.ClientID != "" || getenv("AZURE_CLIENT_ID") != "" {
-			mo.ID = azidentity.ClientID(clientID)
-		}
-		cred, err = azidentity.NewManagedIdentityCredential(mo)
-	case AuthWorkloadIdentity:
-		// Checked here, not left to azidentity, so that the errors name the
-		// variables to set and Getenv is the only source.
-		file := pick(o.FederatedTokenFile, "AZURE_FEDERATED_TOKEN_FILE")
-		if err := errors.Join(need("a tenant", tenant, "AZURE_TENANT_ID or --tenant"), need("a client id", clientID, "AZURE_CLIENT_ID"),
-			need("a federated token file", file, "AZURE_FEDERATED_TOKEN_FILE")); err != nil {
-			return nil, err
-		}
-		cred, err = azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
-			ClientOptions: co, TenantID: tenant, ClientID: clientID, DisableInstanceDiscovery: noDiscovery,
-			TokenFilePath: file,
-		})
-	case AuthAzureCLI:
-		cred, err = azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: tenant})
-	default:
-		return nil, fmt.Errorf("unknown --auth %q: want one of %s", o.Mode, strings.Join(AuthModes, ", "))
+// pick is v, or the environment variable env when v is empty.
+func (b *credBuilder) pick(v, env string) string {
+	if v != "" {
+		return v
 	}
+	return b.getenv(env)
+}
+
+// need is the error for a setting the mode cannot do without.
+func (b *credBuilder) need(what, v, env string) error {
+	if v == "" {
+		return fmt.Errorf("--auth %s needs %s (set %s)", b.o.Mode, what, env)
+	}
+	return nil
+}
+
+func (b *credBuilder) needApp(what, v, env string) error {
+	return errors.Join(b.need("a tenant", b.tenant, "AZURE_TENANT_ID or --tenant"), b.need("a client id", b.clientID, "AZURE_CLIENT_ID"),
+		b.need(what, v, env))
+}
+
+func (b *credBuilder) auto() (azcore.TokenCredential, error) {
+	if s := b.getenv("AZURE_CLIENT_SECRET"); s != "" {
+		b.secrets = append(b.secrets, s)
+	}
+	return azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+		ClientOptions: b.co, TenantID: b.tenant, DisableInstanceDiscovery: b.noDiscovery,
+	})
+}
+
+func (b *credBuilder) clientSecret() (azcore.TokenCredential, error) {
+	secret := b.pick(b.o.ClientSecret, "AZURE_CLIENT_SECRET")
+	if b.o.ClientSecretFile != "" {
+		data, err := os.ReadFile(b.o.ClientSecretFile)
+		if err != nil {
+			return nil, fmt.Errorf("client secret file: %w", err)
+		}
+		secret = strings.TrimSpace(string(data))
+	}
+	if err := b.needApp("a client secret", secret, "AZURE_CLIENT_SECRET or a secret file"); err != nil {
+		return nil, err
+	}
+	b.secrets = append(b.secrets, secret)
+	return azidentity.NewClientSecretCredential(b.tenant, b.clientID, secret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions: b.co, DisableInstanceDiscovery: b.noDiscovery,
+	})
+}
+
+func (b *credBuilder) certificate() (azcore.TokenCredential, error) {
+	path := b.pick(b.o.CertificatePath, "AZURE_CLIENT_CERTIFICATE_PATH")
+	if err := b.needApp("a certificate", path, "AZURE_CLIENT_CERTIFICATE_PATH"); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, mask(err, secrets)
+		return nil, fmt.Errorf("certificate: %w", err)
 	}
-	return maskingCredential{cred: cred, secrets: secrets}, nil
+	password := b.getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD")
+	if password != "" {
+		b.secrets = append(b.secrets, password)
+	}
+	certs, key, err := azidentity.ParseCertificates(data, []byte(password))
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s: %w", path, err)
+	}
+	return azidentity.NewClientCertificateCredential(b.tenant, b.clientID, certs, key, &azidentity.ClientCertificateCredentialOptions{
+		ClientOptions: b.co, DisableInstanceDiscovery: b.noDiscovery,
+	})
+}
+
+func (b *credBuilder) managedIdentity() (azcore.TokenCredential, error) {
+	mo := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: b.co}
+	if b.clientID != "" {
+		mo.ID = azidentity.ClientID(b.clientID)
+	}
+	return azidentity.NewManagedIdentityCredential(mo)
+}
+
+// workloadIdentity checks its settings itself, rather than leaving that to
+// azidentity, so that the errors name the variables to set and Getenv is the
+// only source.
+func (b *credBuilder) workloadIdentity() (azcore.TokenCredential, error) {
+	file := b.pick(b.o.FederatedTokenFile, "AZURE_FEDERATED_TOKEN_FILE")
+	if err := b.needApp("a federated token file", file, "AZURE_FEDERATED_TOKEN_FILE"); err != nil {
+		return nil, err
+	}
+	return azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+		ClientOptions: b.co, TenantID: b.tenant, ClientID: b.clientID, DisableInstanceDiscovery: b.noDiscovery,
+		TokenFilePath: file,
+	})
 }
 
 // maskingCredential masks the secrets it was built with in its errors.

@@ -5,11 +5,13 @@
 // A Client is built on azcore's runtime pipeline: bearer tokens from an
 // azidentity credential (refreshed before they expire, and once more on a 401
 // challenge), azcore's retry policy with Retry-After, and a User-Agent naming
-// phonereg. Small policies of its own add what azcore lacks, each in its own
-// file: a throttle gate shared by every goroutine (policy_gate.go), a rate
-// limiter in front of every try (policy_rate.go), fractional Retry-After values
-// (policy_retryafter.go), a fresh client-request-id per try and one log line
-// per try: debug, or a warning for a try that is retried (policy_log.go).
+// phonereg. Small policies of its own add what azcore lacks: the flow
+// controller in front of every try, shared by every goroutine (flow.go: pacing
+// under a --rate ceiling, a gate held through Retry-After, the pace adapted to
+// what Graph accepts, 429s waited out without using up attempts), fractional
+// Retry-After values (policy_retryafter.go), a fresh client-request-id per try
+// and one log line per try: debug, or a warning for a try that is retried
+// (policy_log.go).
 //
 // Every non-2xx answer becomes a *Error that works with errors.Is and the
 // sentinels ErrNotFound, ErrThrottled, ErrConflict, ErrUnauthorized,
@@ -17,7 +19,10 @@
 // *TransportError matching ErrTransport; on a write it also matches
 // ErrAmbiguous, because the write may have been applied: such a write is not
 // retried, and callers must read the state back before deciding. A failure to
-// get a token is an *AuthError.
+// get a token is an *AuthError. What an answer means is said here too, so that
+// callers ask rather than unpack: Describe and StatusOf for messages,
+// RequestIDOf, MayHaveWritten (a failed create that may have been applied),
+// SmsRefusal (why SMS sign-in was refused, from the error's code).
 //
 // Credentials (NewCredential), clouds (LookupCloud, ResolveEndpoints) and the
 // permission preflight (CheckPermissions) live here too. What to do with a row

@@ -2,7 +2,6 @@ package graphclient
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // The application permissions phonereg can work with.
@@ -105,14 +105,17 @@ func (c tokenClaims) expiry() (time.Time, bool) {
 	return time.Unix(int64(exp), 0), true
 }
 
-// parseClaims decodes the claims of a JWT access token without verifying it.
+// parseClaims decodes the claims of a JWT access token without verifying it
+// (Graph does that). golang-jwt decodes the payload; the claims are read into
+// tokenClaims rather than its own types, so that an odd exp or a header it
+// would refuse never hides the roles.
 func parseClaims(token string) (tokenClaims, error) {
 	var claims tokenClaims
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return claims, fmt.Errorf("the access token is not a JWT")
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	payload, err := jwt.NewParser(jwt.WithPaddingAllowed()).DecodeSegment(parts[1])
 	if err != nil {
 		return claims, fmt.Errorf("the access token's payload is not base64url: %w", err)
 	}

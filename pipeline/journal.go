@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // The result file (SPEC §4) has one owner: the writer goroutine of Run, which
@@ -35,7 +36,7 @@ const (
 	stRetryable
 )
 
-// statusCode numbers statuses for the index (upper bits of rowState).
+// statusCodes number statuses for the index (upper bits of rowState).
 var statusCodes = map[Status]rowState{StatusSucceeded: 1, StatusPartial: 2, StatusFailed: 3, StatusInvalid: 4, StatusPlanned: 5}
 var statusByCode = []Status{"", StatusSucceeded, StatusPartial, StatusFailed, StatusInvalid, StatusPlanned}
 
@@ -375,11 +376,24 @@ func (j *journal) compact() (Counts, error) {
 		return nil, fileErr(j.path, "compacting", err)
 	}
 	ok = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	if err := syncDir(dir); err != nil {
+		return counts, fileErr(j.path, "compacting: syncing its folder", err)
 	}
 	return counts, nil
+}
+
+// syncDir makes a rename in dir durable. A file system that cannot sync a
+// folder (EINVAL) is not an error.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
 }
 
 // abandon closes a journal this run wrote nothing to and puts things back as
@@ -397,15 +411,6 @@ func (j *journal) abandon() bool {
 		os.Rename(j.path+".bak", j.path)
 	}
 	return true
-}
-
-// close syncs and closes the journal without compacting it.
-func (j *journal) close() error {
-	err := j.sync()
-	if cerr := j.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // lineReader reads whole lines at offsets with few system calls: it keeps a

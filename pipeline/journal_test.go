@@ -332,3 +332,12 @@ func TestJournalLeavesACompactFileAlone(t *testing.T) {
 		t.Errorf("got counts %v; want 1 succeeded, 1 failed", counts)
 	}
 }
+
+// close syncs and closes the journal without compacting it.
+func (j *journal) close() error {
+	err := j.sync()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

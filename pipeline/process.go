@@ -425,8 +425,11 @@ func sameNumber(a, b string) bool {
 	return norm(a) == norm(b)
 }
 
-func (p *processor) mask(n string) string {
-	if p.showPII {
+func (p *processor) mask(n string) string { return maskPII(n, p.showPII) }
+
+// maskPII is MaskPhone(n), or n when the user asked to see PII.
+func maskPII(n string, show bool) string {
+	if show {
 		return n
 	}
 	return MaskPhone(n)

@@ -34,12 +34,6 @@ func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w 
 		h.Write([]byte(s))
 		return h.Sum64()
 	}
-	mask := func(n string) string {
-		if showPII {
-			return n
-		}
-		return MaskPhone(n)
-	}
 	h, err := ReadRows(ctx, r, o, func(row Row) error {
 		v.Rows++
 		who := row.User
@@ -56,7 +50,7 @@ func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w 
 			if first, ok := mobiles[k]; ok && first.user != u {
 				v.Problems++
 				if _, err := fmt.Fprintf(w, "row %d (line %d): %s: mobile %s is also the mobile of row %d's user; SMS sign-in allows a number for one user only\n",
-					row.Num, row.Line, who, mask(m), first.row); err != nil {
+					row.Num, row.Line, who, maskPII(m, showPII), first.row); err != nil {
 					return err
 				}
 			} else if !ok {

@@ -44,13 +44,13 @@ type Config struct {
 	// default 180 s, the cap of Graph's SDKs. Past it the request fails with
 	// ErrThrottled.
 	ThrottleBudget time.Duration
-	// Timeout bounds one try's exchange (not its waits in the throttle gate or
-	// rate limiter); default 60 s, when Graph gives up on a request.
+	// Timeout bounds one try's exchange (not its wait in the flow
+	// controller); default 60 s, when Graph gives up on a request.
 	Timeout time.Duration
 	// RetryDelay is the base of the exponential backoff of retries after a
 	// failure when the server names no Retry-After; default 800 ms. After a
-	// 429 without Retry-After the throttle gate backs off from a quarter of
-	// it, with jitter. MaxRetryDelay is the longest wait between tries,
+	// 429 without Retry-After the flow controller's gate backs off from a
+	// quarter of it, with jitter. MaxRetryDelay is the longest wait between tries,
 	// Retry-After included; default 180 s (a longer Retry-After ends the
 	// retries).
 	RetryDelay    time.Duration
@@ -62,8 +62,8 @@ type Config struct {
 }
 
 // Client calls the Graph phone authentication method endpoints. It is safe for
-// concurrent use; its throttle gate and rate limiter are shared by every
-// goroutine using it.
+// concurrent use; its flow controller (pace, ceiling, throttle gate) is shared
+// by every goroutine using it.
 type Client struct {
 	base       string // GraphURL + "/" + APIVersion
 	host       string
@@ -340,7 +340,7 @@ func (c *Client) ThrottleLimitPercentage() float64 {
 	return c.flow.limitPercentage()
 }
 
-// ThrottledUntil is when the shared throttle gate opens; a past time means open.
+// ThrottledUntil is when the flow controller's gate opens; a past time means open.
 func (c *Client) ThrottledUntil() time.Time { return c.flow.Until() }
 
 // userPath is the path of a user's phone methods; the user (object id or

@@ -14,7 +14,7 @@ import (
 // survive the retry policy's clones).
 type opStats struct {
 	attempts int
-	wait     time.Duration // time spent in the gate and the rate limiter, this try
+	wait     time.Duration // time spent in the flow controller, this try
 	sent     bool          // the last try reached the transport
 	crid     string        // the last try's client-request-id
 	hold     time.Duration // how long the last try's 429 asked to wait

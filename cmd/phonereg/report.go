@@ -10,7 +10,7 @@ import (
 	"github.com/phonereg/phonereg/pipeline"
 )
 
-func newReportCmd() *cobra.Command {
+func newReportCmd(d deps) *cobra.Command {
 	var asJSON bool
 	var top int
 	cmd := &cobra.Command{
@@ -34,11 +34,11 @@ frequent errors.`,
 				return usagef("%s: %v", args[0], err)
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc := json.NewEncoder(d.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
 			}
-			fmt.Fprint(cmd.OutOrStdout(), rep.String())
+			fmt.Fprint(d.stdout, rep.String())
 			return nil
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,14 +17,21 @@ var (
 	commit  = "unknown"
 )
 
-// run runs the phonereg command line args with the given standard streams. It
-// is main without the process: tests call it with buffers.
+// run runs the phonereg command line args with the given standard streams and
+// the process's environment. It is main without the process: tests call it
+// with buffers.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	root := newRootCmd()
+	return execute(ctx, args, deps{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv})
+}
+
+// execute runs the command line args with d and, when it fails, says why on
+// d.stderr.
+func execute(ctx context.Context, args []string, d deps) error {
+	root := newRootCmd(d)
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetIn(d.stdin)
+	root.SetOut(d.stdout)
+	root.SetErr(d.stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil || errors.Is(err, errSilent) || errors.Is(err, errRowsFailed) {
 		return err
@@ -32,9 +40,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = &usageError{err}
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "phonereg: interrupted; the result file is consistent: run the same command again to resume")
+		fmt.Fprintln(d.stderr, "phonereg: interrupted; the result file is consistent: run the same command again to resume")
 	} else {
-		fmt.Fprintf(stderr, "phonereg: %v\n", err)
+		fmt.Fprintf(d.stderr, "phonereg: %v\n", err)
 	}
 	return err
 }
@@ -51,7 +59,7 @@ func isCobraUsageError(err error) bool {
 	return false
 }
 
-func newRootCmd() *cobra.Command {
+func newRootCmd(d deps) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "phonereg",
 		Short: "Onboard phone authentication methods into Microsoft Entra ID, in bulk",
@@ -65,6 +73,6 @@ that was stopped or crashed resumes from it.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(), newValidateCmd(), newReportCmd(), newSimCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(d), newValidateCmd(d), newReportCmd(d), newSimCmd(d), newVersionCmd(d))
 	return root
 }

@@ -31,7 +31,7 @@ type simOptions struct {
 	smsRefusal    string
 }
 
-func newSimCmd() *cobra.Command {
+func newSimCmd(d deps) *cobra.Command {
 	var o simOptions
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -50,7 +50,7 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
   phonereg sim --roles UserAuthMethod-Phone.ReadWrite.All --token-lifetime 30s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSim(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runSim(cmd.Context(), o, d.stdout, d.stderr)
 		},
 	}
 	f := cmd.Flags()

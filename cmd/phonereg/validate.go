@@ -18,7 +18,7 @@ type validateOptions struct {
 	showPII       bool
 }
 
-func newValidateCmd() *cobra.Command {
+func newValidateCmd(d deps) *cobra.Command {
 	var o validateOptions
 	cmd := &cobra.Command{
 		Use:   "validate --in FILE",
@@ -38,18 +38,18 @@ cannot be read at all.`,
 			if err != nil {
 				return err
 			}
-			in, _, closeIn, err := openInput(o.in, cmd.InOrStdin())
+			in, _, closeIn, err := openInput(o.in, d.stdin)
 			if err != nil {
 				return err
 			}
 			defer closeIn()
-			out := cmd.OutOrStdout()
+			out := d.stdout
 			v, h, err := pipeline.Validate(cmd.Context(), in, read, o.showPII, out)
 			if err != nil {
 				return err
 			}
 			if len(h.Ignored) > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "note: ignoring columns phonereg does not use: %s\n", strings.Join(h.Ignored, ", "))
+				fmt.Fprintf(d.stderr, "note: ignoring columns phonereg does not use: %s\n", strings.Join(h.Ignored, ", "))
 			}
 			fmt.Fprintf(out, "%d rows: %d invalid, %d other problems, %d warnings\n", v.Rows, v.Invalid, v.Problems, v.Warnings)
 			if v.Invalid+v.Problems > 0 {

@@ -22,7 +22,7 @@ outcomes of each step, how many failed rows a rerun would retry, and the most
 frequent errors.`,
 		Example: `  phonereg report users.results.csv
   phonereg report users.results.csv --json --top 20`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
 			if err != nil {

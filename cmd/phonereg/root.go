@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -32,11 +31,16 @@ func execute(ctx context.Context, args []string, d deps) error {
 	root.SetIn(d.stdin)
 	root.SetOut(d.stdout)
 	root.SetErr(d.stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil || errors.Is(err, errSilent) || errors.Is(err, errRowsFailed) {
 		return err
 	}
-	if isCobraUsageError(err) {
+	if cmd.CalledAs() == "" || cmd.Name() == cobra.ShellCompRequestCmd {
+		// cobra found no command to call (the command line names an
+		// unknown one), or its hidden __complete command, which cobra adds
+		// only as it executes and which can fail only its argument check,
+		// was called without arguments. The other commands' mistakes in
+		// arguments and flags are usage errors already (see usageArgs).
 		err = &usageError{err}
 	}
 	if errors.Is(err, context.Canceled) {
@@ -45,18 +49,6 @@ func execute(ctx context.Context, args []string, d deps) error {
 		fmt.Fprintf(d.stderr, "phonereg: %v\n", err)
 	}
 	return err
-}
-
-// isCobraUsageError tells cobra's own flag and argument errors, which it
-// returns as plain errors, from the commands' errors.
-func isCobraUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "accepts ", "requires at least", "required flag"} {
-		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
-			return true
-		}
-	}
-	return false
 }
 
 func newRootCmd(d deps) *cobra.Command {
@@ -74,5 +66,52 @@ that was stopped or crashed resumes from it.`,
 		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
 	root.AddCommand(newRunCmd(d), newValidateCmd(d), newReportCmd(d), newSimCmd(d), newVersionCmd(d))
+	addCompletionCmd(root)
 	return root
+}
+
+// Mistakes in the command line are usage errors (exit 2). cobra reports its
+// own checks as plain errors, so each check is routed to one: flag parsing
+// through root's FlagErrorFunc, argument checks through usageArgs, required
+// flags through requireFlag, and an unknown command in execute.
+
+// usageArgs makes the complaints of the cobra argument check a usage error.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{err}
+		}
+		return nil
+	}
+}
+
+// requireFlag marks cmd's flag name required and checks it in cmd's PreRunE,
+// which cobra calls before its own check: a missing flag is a usage error,
+// with cobra's message. The mark stays for shell completion, which offers
+// required flags first.
+func requireFlag(cmd *cobra.Command, name string) {
+	cmd.MarkFlagRequired(name)
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if !cmd.Flags().Changed(name) {
+			return usagef(`required flag(s) "%s" not set`, name)
+		}
+		return nil
+	}
+}
+
+// addCompletionCmd adds cobra's completion command and its command per
+// shell now rather than when root executes, so that their argument checks
+// can be usage errors too.
+func addCompletionCmd(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		for _, c := range append(c.Commands(), c) {
+			if c.Args != nil {
+				c.Args = usageArgs(c.Args)
+			}
+		}
+	}
 }

@@ -122,7 +122,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 
   # the built-in emulator
   phonereg run --sim --in samples/users.csv --sim-users samples/sim-users.csv`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRun(cmd.Context(), d, o)
 		},
@@ -141,7 +141,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users worked on at once; below it the run keeps as many as rate × latency needs")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
-	cmd.MarkFlagRequired("in")
+	requireFlag(cmd, "in")
 	o.conn.register(cmd)
 	o.logs.register(cmd)
 	return cmd

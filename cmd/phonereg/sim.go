@@ -48,7 +48,7 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
 		Example: `  phonereg sim --state-dir sim-state --auto-users
   phonereg sim --users samples/sim-users.csv --throttle-rate 20 --fault-503 0.05
   phonereg sim --roles UserAuthMethod-Phone.ReadWrite.All --token-lifetime 30s`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSim(cmd.Context(), o, d.stdout, d.stderr)
 		},

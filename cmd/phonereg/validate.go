@@ -32,7 +32,7 @@ Exit codes: 0 no problems (warnings allowed), 1 problems found, 2 the input
 cannot be read at all.`,
 		Example: `  phonereg validate --in users.csv --default-region US
   phonereg validate --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
 			if err != nil {
@@ -64,6 +64,6 @@ cannot be read at all.`,
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
 	f.BoolVar(&o.showPII, "show-pii", false, "show phone numbers unmasked")
-	cmd.MarkFlagRequired("in")
+	requireFlag(cmd, "in")
 	return cmd
 }

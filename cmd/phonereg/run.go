@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -124,7 +123,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
   phonereg run --sim --in samples/users.csv --sim-users samples/sim-users.csv`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRun(cmd.Context(), d, o)
+			return runJob(cmd.Context(), d, o)
 		},
 	}
 	f := cmd.Flags()
@@ -150,7 +149,10 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 // errRowsFailed ends a run that finished with failed rows (exit 1).
 var errRowsFailed = errors.New("some rows did not succeed")
 
-func runRun(ctx context.Context, d deps, o runOptions) error {
+// runJob is `phonereg run`: it checks the flags, opens the input, connects
+// and checks the permissions, hands the rows to pipeline.Run, and prints the
+// summary.
+func runJob(ctx context.Context, d deps, o runOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
@@ -165,7 +167,7 @@ func runRun(ctx context.Context, d deps, o runOptions) error {
 	}
 	defer log.Sync()
 
-	in, total, closeIn, err := openInput(o.in, d.stdin)
+	in, total, closeIn, err := openInputFile(o.in, d.stdin)
 	if err != nil {
 		return err
 	}
@@ -181,17 +183,8 @@ func runRun(ctx context.Context, d deps, o runOptions) error {
 	}
 	defer stopSim()
 
-	// Preflight: a token and its permissions before the first row, and before
-	// the result file is touched.
-	grant, err := client.CheckPermissions(ctx, o.smsSignIn && !o.dryRun)
-	var pe *graphclient.PermissionError
-	switch {
-	case errors.As(err, &pe) && o.dryRun:
-		log.Warn("the application lacks write permissions; a dry run only reads", zap.Error(err))
-	case err != nil:
+	if err := preflight(ctx, client, o, log); err != nil {
 		return err
-	case grant.Warning != "":
-		log.Warn(grant.Warning)
 	}
 
 	prog := newProgress(o.logs, errw, total, log, client.Flow)
@@ -205,15 +198,8 @@ func runRun(ctx context.Context, d deps, o runOptions) error {
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()
 	if sum != nil {
-		st := client.Stats()
-		fl := client.Flow()
-		fmt.Fprint(d.stderr, "\n"+sum.String())
-		fmt.Fprintf(d.stderr, "  requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
-		fmt.Fprintf(d.stderr, "  pace:      %s at the end (ceiling %s), slowed %d times\n", formatRate(fl.Rate), formatRate(fl.Ceiling), fl.Cuts)
-		if o.summaryJSON != "" {
-			if err := writeSummaryJSON(o.summaryJSON, sum, st, fl); err != nil {
-				runErr = errors.Join(runErr, err)
-			}
+		if err := printSummary(d.stderr, o.summaryJSON, sum, client); err != nil {
+			runErr = errors.Join(runErr, err)
 		}
 	}
 	if runErr != nil {
@@ -223,6 +209,37 @@ func runRun(ctx context.Context, d deps, o runOptions) error {
 		return errRowsFailed
 	}
 	return nil
+}
+
+// preflight gets a token and checks its permissions before the first row,
+// and before the result file is touched. A dry run only reads, so it goes on
+// without write permissions.
+func preflight(ctx context.Context, client *graphclient.Client, o runOptions, log *zap.Logger) error {
+	grant, err := client.CheckPermissions(ctx, o.smsSignIn && !o.dryRun)
+	var pe *graphclient.PermissionError
+	switch {
+	case errors.As(err, &pe) && o.dryRun:
+		log.Warn("the application lacks write permissions; a dry run only reads", zap.Error(err))
+	case err != nil:
+		return err
+	case grant.Warning != "":
+		log.Warn(grant.Warning)
+	}
+	return nil
+}
+
+// printSummary prints sum, with the client's requests and pace, on stderr,
+// and writes it to summaryJSON too when that is set.
+func printSummary(stderr io.Writer, summaryJSON string, sum *pipeline.Summary, client *graphclient.Client) error {
+	st := client.Stats()
+	fl := client.Flow()
+	fmt.Fprint(stderr, "\n"+sum.String())
+	fmt.Fprintf(stderr, "  requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
+	fmt.Fprintf(stderr, "  pace:      %s at the end (ceiling %s), slowed %d times\n", formatRate(fl.Rate), formatRate(fl.Ceiling), fl.Cuts)
+	if summaryJSON == "" {
+		return nil
+	}
+	return writeSummaryJSON(summaryJSON, sum, st, fl)
 }
 
 func (o runOptions) validate() error {
@@ -326,9 +343,10 @@ func defaultOut(in string) string {
 	return strings.TrimSuffix(in, filepath.Ext(in)) + ".results.csv"
 }
 
-// openInput opens --in and estimates its rows (0 when unknown: standard
-// input) for the progress bar.
-func openInput(path string, stdin io.Reader) (io.Reader, int, func(), error) {
+// openInputFile opens --in for run and validate: the file at path, or stdin
+// for "-". rows estimates its data rows for run's progress bar (0 for stdin,
+// whose length is not known ahead).
+func openInputFile(path string, stdin io.Reader) (in io.Reader, rows int, closeIn func(), err error) {
 	if path == "-" {
 		return stdin, 0, func() {}, nil
 	}
@@ -341,22 +359,27 @@ func openInput(path string, stdin io.Reader) (io.Reader, int, func(), error) {
 		f.Close()
 		return nil, 0, nil, usagef("--in %s: not a readable file", path)
 	}
-	total := countLines(f)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	rows, err = countRowsAndRewind(f)
+	if err != nil {
 		f.Close()
 		return nil, 0, nil, usagef("--in: %v", err)
 	}
-	return f, total, func() { f.Close() }, nil
+	return f, rows, func() { f.Close() }, nil
 }
 
-// countLines counts the non-empty lines after the first: an estimate of the
-// data rows (a quoted newline counts twice).
-func countLines(r io.Reader) int {
-	br := bufio.NewReaderSize(r, 1<<20)
+// countRowsAndRewind reads f to its end, counting the non-empty lines after
+// the first (an estimate of the data rows: a quoted newline counts twice),
+// then seeks back to its start. The input is thus read twice, here and by
+// pipeline, because the progress bar needs a total before the first row while
+// pipeline's CSV reader streams; a second read of a local file costs little
+// next to Graph's 20 writes/s. validate shows no bar but counts too, so that
+// both commands refuse the same inputs (one that cannot seek back, like a
+// named pipe).
+func countRowsAndRewind(f *os.File) (int, error) {
 	n, prevNL, first := 0, true, true
 	buf := make([]byte, 1<<20)
 	for {
-		k, err := br.Read(buf)
+		k, err := f.Read(buf)
 		for _, c := range buf[:k] {
 			if c == '\n' {
 				if !prevNL && !first {
@@ -374,9 +397,13 @@ func countLines(r io.Reader) int {
 			if !prevNL && !first {
 				n++
 			}
-			return n
+			break
 		}
 	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // connect builds the Graph client: against the tenant the flags and

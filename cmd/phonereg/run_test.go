@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,5 +225,34 @@ func TestVersionAndHelp(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Usage:") {
 			t.Errorf("%s --help: got %d %q", c, code, out)
 		}
+	}
+}
+
+func TestCountRowsAndRewind(t *testing.T) {
+	tests := []struct {
+		name, content string
+		want          int
+	}{
+		{"empty", "", 0},
+		{"header only", "userPrincipalName,mobile\n", 0},
+		{"two rows", "h\na\nb\n", 2},
+		{"no final newline", "h\na\nb", 2},
+		{"blank and CRLF lines", "h\r\na\r\n\r\n\nb\r\n", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := os.Open(writeFile(t, t.TempDir(), "in.csv", tc.content))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			got, err := countRowsAndRewind(f)
+			if err != nil || got != tc.want {
+				t.Fatalf("got %d, %v; want %d", got, err, tc.want)
+			}
+			if pos, _ := f.Seek(0, io.SeekCurrent); pos != 0 {
+				t.Errorf("got offset %d after counting; want 0", pos)
+			}
+		})
 	}
 }

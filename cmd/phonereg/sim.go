@@ -50,7 +50,7 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
   phonereg sim --roles UserAuthMethod-Phone.ReadWrite.All --token-lifetime 30s`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSim(cmd.Context(), o, d.stdout, d.stderr)
+			return serveSim(cmd.Context(), o, d.stdout, d.stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -84,7 +84,9 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
 	return cmd
 }
 
-func runSim(ctx context.Context, o simOptions, stdout, stderr io.Writer) error {
+// serveSim is `phonereg sim`: it starts the emulator, writes its state for
+// other processes, and serves until ctx is cancelled.
+func serveSim(ctx context.Context, o simOptions, stdout, stderr io.Writer) error {
 	if err := checkListen(o.listen, o.allowRemote); err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func execute(ctx context.Context, args []string, d deps) error {
 	root.SetOut(d.stdout)
 	root.SetErr(d.stderr)
 	cmd, err := root.ExecuteContextC(ctx)
-	if err == nil || errors.Is(err, errSilent) || errors.Is(err, errRowsFailed) {
+	if err == nil || errors.Is(err, errRowsFailed) {
 		return err
 	}
 	if cmd.CalledAs() == "" || cmd.Name() == cobra.ShellCompRequestCmd {

@@ -146,9 +146,6 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	return cmd
 }
 
-// errRowsFailed ends a run that finished with failed rows (exit 1).
-var errRowsFailed = errors.New("some rows did not succeed")
-
 // runJob is `phonereg run`: it checks the flags, opens the input, connects
 // and checks the permissions, hands the rows to pipeline.Run, and prints the
 // summary.

@@ -29,8 +29,9 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
-// errSilent marks an error whose message was already printed.
-var errSilent = errors.New("already reported")
+// errRowsFailed ends a run that finished with failed rows, or a validate
+// that found problems (exit 1); its summary has said so already.
+var errRowsFailed = errors.New("some rows did not succeed")
 
 // exitCode maps the error run returned to the process's exit code.
 func exitCode(err error) int {

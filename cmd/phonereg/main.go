@@ -1,5 +1,3 @@
-// Command phonereg onboards phone authentication methods into Microsoft Entra ID
-// through Microsoft Graph, in bulk. See README.md and `phonereg --help`.
 package main
 
 import (

@@ -10,7 +10,7 @@ import (
 	"github.com/phonereg/phonereg/pipeline"
 )
 
-func newReportCmd() *cobra.Command {
+func newReportCmd(d deps) *cobra.Command {
 	var asJSON bool
 	var top int
 	cmd := &cobra.Command{
@@ -22,7 +22,7 @@ outcomes of each step, how many failed rows a rerun would retry, and the most
 frequent errors.`,
 		Example: `  phonereg report users.results.csv
   phonereg report users.results.csv --json --top 20`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
 			if err != nil {
@@ -34,11 +34,11 @@ frequent errors.`,
 				return usagef("%s: %v", args[0], err)
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc := json.NewEncoder(d.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
 			}
-			fmt.Fprint(cmd.OutOrStdout(), rep.String())
+			fmt.Fprint(d.stdout, rep.String())
 			return nil
 		},
 	}

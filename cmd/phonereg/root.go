@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -16,42 +16,42 @@ var (
 	commit  = "unknown"
 )
 
-// run runs the phonereg command line args with the given standard streams. It
-// is main without the process: tests call it with buffers.
+// run runs the phonereg command line args with the given standard streams and
+// the process's environment. It is main without the process: tests call it
+// with buffers.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	root := newRootCmd()
+	return execute(ctx, args, deps{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv})
+}
+
+// execute runs the command line args with d and, when it fails, says why on
+// d.stderr.
+func execute(ctx context.Context, args []string, d deps) error {
+	root := newRootCmd(d)
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err == nil || errors.Is(err, errSilent) || errors.Is(err, errRowsFailed) {
+	root.SetIn(d.stdin)
+	root.SetOut(d.stdout)
+	root.SetErr(d.stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil || errors.Is(err, errRowsFailed) {
 		return err
 	}
-	if isCobraUsageError(err) {
+	if cmd.CalledAs() == "" || cmd.Name() == cobra.ShellCompRequestCmd {
+		// cobra found no command to call (the command line names an
+		// unknown one), or its hidden __complete command, which cobra adds
+		// only as it executes and which can fail only its argument check,
+		// was called without arguments. The other commands' mistakes in
+		// arguments and flags are usage errors already (see usageArgs).
 		err = &usageError{err}
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "phonereg: interrupted; the result file is consistent: run the same command again to resume")
+		fmt.Fprintln(d.stderr, "phonereg: interrupted; the result file is consistent: run the same command again to resume")
 	} else {
-		fmt.Fprintf(stderr, "phonereg: %v\n", err)
+		fmt.Fprintf(d.stderr, "phonereg: %v\n", err)
 	}
 	return err
 }
 
-// isCobraUsageError tells cobra's own flag and argument errors, which it
-// returns as plain errors, from the commands' errors.
-func isCobraUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "accepts ", "requires at least", "required flag"} {
-		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
-			return true
-		}
-	}
-	return false
-}
-
-func newRootCmd() *cobra.Command {
+func newRootCmd(d deps) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "phonereg",
 		Short: "Onboard phone authentication methods into Microsoft Entra ID, in bulk",
@@ -65,6 +65,53 @@ that was stopped or crashed resumes from it.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(), newValidateCmd(), newReportCmd(), newSimCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(d), newValidateCmd(d), newReportCmd(d), newSimCmd(d), newVersionCmd(d))
+	addCompletionCmd(root)
 	return root
+}
+
+// Mistakes in the command line are usage errors (exit 2). cobra reports its
+// own checks as plain errors, so each check is routed to one: flag parsing
+// through root's FlagErrorFunc, argument checks through usageArgs, required
+// flags through requireFlag, and an unknown command in execute.
+
+// usageArgs makes the complaints of the cobra argument check a usage error.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{err}
+		}
+		return nil
+	}
+}
+
+// requireFlag marks cmd's flag name required and checks it in cmd's PreRunE,
+// which cobra calls before its own check: a missing flag is a usage error,
+// with cobra's message. The mark stays for shell completion, which offers
+// required flags first.
+func requireFlag(cmd *cobra.Command, name string) {
+	cmd.MarkFlagRequired(name)
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if !cmd.Flags().Changed(name) {
+			return usagef(`required flag(s) "%s" not set`, name)
+		}
+		return nil
+	}
+}
+
+// addCompletionCmd adds cobra's completion command and its command per
+// shell now rather than when root executes, so that their argument checks
+// can be usage errors too.
+func addCompletionCmd(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		for _, c := range append(c.Commands(), c) {
+			if c.Args != nil {
+				c.Args = usageArgs(c.Args)
+			}
+		}
+	}
 }

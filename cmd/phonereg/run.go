@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -95,7 +96,7 @@ func (l *logOptions) register(cmd *cobra.Command) {
 	f.BoolVarP(&l.verbose, "verbose", "v", false, "debug logging: one line per HTTP try")
 }
 
-func newRunCmd() *cobra.Command {
+func newRunCmd(d deps) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
 		Use:   "run --in FILE",
@@ -120,9 +121,9 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 
   # the built-in emulator
   phonereg run --sim --in samples/users.csv --sim-users samples/sim-users.csv`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRun(cmd.Context(), o, cmd.InOrStdin(), cmd.ErrOrStderr())
+			return runJob(cmd.Context(), d, o)
 		},
 	}
 	f := cmd.Flags()
@@ -139,16 +140,16 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users worked on at once; below it the run keeps as many as rate × latency needs")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
-	cmd.MarkFlagRequired("in")
+	requireFlag(cmd, "in")
 	o.conn.register(cmd)
 	o.logs.register(cmd)
 	return cmd
 }
 
-// errRowsFailed ends a run that finished with failed rows (exit 1).
-var errRowsFailed = errors.New("some rows did not succeed")
-
-func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer) error {
+// runJob is `phonereg run`: it checks the flags, opens the input, connects
+// and checks the permissions, hands the rows to pipeline.Run, and prints the
+// summary.
+func runJob(ctx context.Context, d deps, o runOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
@@ -156,14 +157,14 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	errw := newStderrWriter(stderr)
+	errw := newStderrWriter(d.stderr)
 	log, err := newLogger(o.logs, errw)
 	if err != nil {
 		return err
 	}
 	defer log.Sync()
 
-	in, total, closeIn, err := openInput(o.in, stdin)
+	in, total, closeIn, err := openInputFile(o.in, d.stdin)
 	if err != nil {
 		return err
 	}
@@ -173,14 +174,44 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 		out = defaultOut(o.in)
 	}
 
-	client, stopSim, err := connect(o.conn, log)
+	client, stopSim, err := connect(d, o.conn, log)
 	if err != nil {
 		return err
 	}
 	defer stopSim()
 
-	// Preflight: a token and its permissions before the first row, and before
-	// the result file is touched.
+	if err := preflight(ctx, client, o, log); err != nil {
+		return err
+	}
+
+	prog := newProgress(o.logs, errw, total, log, client.Flow)
+	cfg := pipeline.Config{
+		Input: in, Out: out,
+		Read:       read,
+		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
+		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
+		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
+	}
+	sum, runErr := pipeline.Run(ctx, client, cfg)
+	prog.finish()
+	if sum != nil {
+		if err := printSummary(d.stderr, o.summaryJSON, sum, client); err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if sum.Failed() > 0 {
+		return errRowsFailed
+	}
+	return nil
+}
+
+// preflight gets a token and checks its permissions before the first row,
+// and before the result file is touched. A dry run only reads, so it goes on
+// without write permissions.
+func preflight(ctx context.Context, client *graphclient.Client, o runOptions, log *zap.Logger) error {
 	grant, err := client.CheckPermissions(ctx, o.smsSignIn && !o.dryRun)
 	var pe *graphclient.PermissionError
 	switch {
@@ -191,36 +222,21 @@ func runRun(ctx context.Context, o runOptions, stdin io.Reader, stderr io.Writer
 	case grant.Warning != "":
 		log.Warn(grant.Warning)
 	}
-
-	prog := newProgress(o.logs, errw, total, log, client.Flow)
-	cfg := pipeline.Config{
-		Input: in, Out: out,
-		Read:       read,
-		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
-		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
-		Logger: log, LogEveryRow: logFormat(o.logs, stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
-	}
-	sum, runErr := pipeline.Run(ctx, client, cfg)
-	prog.finish()
-	if sum != nil {
-		st := client.Stats()
-		fl := client.Flow()
-		fmt.Fprint(stderr, "\n"+sum.String())
-		fmt.Fprintf(stderr, "  requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
-		fmt.Fprintf(stderr, "  pace:      %s at the end (ceiling %s), slowed %d times\n", formatRate(fl.Rate), formatRate(fl.Ceiling), fl.Cuts)
-		if o.summaryJSON != "" {
-			if err := writeSummaryJSON(o.summaryJSON, sum, st, fl); err != nil {
-				runErr = errors.Join(runErr, err)
-			}
-		}
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if sum.Failed() > 0 {
-		return errRowsFailed
-	}
 	return nil
+}
+
+// printSummary prints sum, with the client's requests and pace, on stderr,
+// and writes it to summaryJSON too when that is set.
+func printSummary(stderr io.Writer, summaryJSON string, sum *pipeline.Summary, client *graphclient.Client) error {
+	st := client.Stats()
+	fl := client.Flow()
+	fmt.Fprint(stderr, "\n"+sum.String())
+	fmt.Fprintf(stderr, "  requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
+	fmt.Fprintf(stderr, "  pace:      %s at the end (ceiling %s), slowed %d times\n", formatRate(fl.Rate), formatRate(fl.Ceiling), fl.Cuts)
+	if summaryJSON == "" {
+		return nil
+	}
+	return writeSummaryJSON(summaryJSON, sum, st, fl)
 }
 
 func (o runOptions) validate() error {
@@ -324,9 +340,10 @@ func defaultOut(in string) string {
 	return strings.TrimSuffix(in, filepath.Ext(in)) + ".results.csv"
 }
 
-// openInput opens --in and estimates its rows (0 when unknown: standard
-// input) for the progress bar.
-func openInput(path string, stdin io.Reader) (io.Reader, int, func(), error) {
+// openInputFile opens --in for run and validate: the file at path, or stdin
+// for "-". rows estimates its data rows for run's progress bar (0 for stdin,
+// whose length is not known ahead).
+func openInputFile(path string, stdin io.Reader) (in io.Reader, rows int, closeIn func(), err error) {
 	if path == "-" {
 		return stdin, 0, func() {}, nil
 	}
@@ -339,22 +356,27 @@ func openInput(path string, stdin io.Reader) (io.Reader, int, func(), error) {
 		f.Close()
 		return nil, 0, nil, usagef("--in %s: not a readable file", path)
 	}
-	total := countLines(f)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	rows, err = countRowsAndRewind(f)
+	if err != nil {
 		f.Close()
 		return nil, 0, nil, usagef("--in: %v", err)
 	}
-	return f, total, func() { f.Close() }, nil
+	return f, rows, func() { f.Close() }, nil
 }
 
-// countLines counts the non-empty lines after the first: an estimate of the
-// data rows (a quoted newline counts twice).
-func countLines(r io.Reader) int {
-	br := bufio.NewReaderSize(r, 1<<20)
+// countRowsAndRewind reads f to its end, counting the non-empty lines after
+// the first (an estimate of the data rows: a quoted newline counts twice),
+// then seeks back to its start. The input is thus read twice, here and by
+// pipeline, because the progress bar needs a total before the first row while
+// pipeline's CSV reader streams; a second read of a local file costs little
+// next to Graph's 20 writes/s. validate shows no bar but counts too, so that
+// both commands refuse the same inputs (one that cannot seek back, like a
+// named pipe).
+func countRowsAndRewind(f *os.File) (int, error) {
 	n, prevNL, first := 0, true, true
 	buf := make([]byte, 1<<20)
 	for {
-		k, err := br.Read(buf)
+		k, err := f.Read(buf)
 		for _, c := range buf[:k] {
 			if c == '\n' {
 				if !prevNL && !first {
@@ -372,81 +394,121 @@ func countLines(r io.Reader) int {
 			if !prevNL && !first {
 				n++
 			}
-			return n
+			break
 		}
 	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // connect builds the Graph client: against the tenant the flags and
-// environment name, or with --sim against an emulator started here (with an
-// explicit client-secret credential: nothing probes any other address).
-func connect(c connOptions, log *zap.Logger) (*graphclient.Client, func(), error) {
-	cfg := graphclient.Config{
-		APIVersion: c.apiVersion, Rate: c.rate, MaxAttempts: c.maxAttempts,
-		Timeout: c.timeout, Version: version, Logger: log.Named("graph"),
-	}
+// environment name, or with --sim against an emulator started here. The
+// function it returns stops that emulator (it does nothing otherwise).
+func connect(d deps, c connOptions, log *zap.Logger) (*graphclient.Client, func(), error) {
 	if c.sim {
-		srv, err := startSim(c.simUsers)
-		if err != nil {
-			return nil, nil, err
-		}
-		tr := graphclient.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
-		cloud, err := graphclient.ResolveEndpoints("global", srv.GraphURL(), srv.AuthorityHost())
-		if err != nil {
-			srv.Close()
-			return nil, nil, err
-		}
-		cred, err := graphclient.NewCredential(graphclient.CredentialOptions{
-			Mode: graphclient.AuthSecret, Cloud: cloud, TenantID: srv.TenantID(), ClientID: srv.ClientID(),
-			Transport: tr, Getenv: func(k string) string {
-				if k == "AZURE_CLIENT_SECRET" {
-					return srv.ClientSecret()
-				}
-				return ""
-			},
-		})
-		if err != nil {
-			srv.Close()
-			return nil, nil, err
-		}
-		cfg.Credential, cfg.GraphURL, cfg.Transport = cred, cloud.GraphURL, tr
-		client, err := graphclient.New(cfg)
-		if err != nil {
-			srv.Close()
-			return nil, nil, err
-		}
-		log.Info("using the built-in Graph emulator", zap.String("url", srv.URL))
-		return client, srv.Close, nil
+		return connectSim(c, log)
 	}
-	graphURL := firstNonEmpty(c.graphURL, os.Getenv("PHONEREG_GRAPH_URL"))
-	authority := firstNonEmpty(c.authorityHost, os.Getenv("PHONEREG_AUTHORITY_HOST"))
-	cloud, err := graphclient.ResolveEndpoints(c.cloud, graphURL, authority)
+	client, err := connectTenant(d, c, log)
 	if err != nil {
-		return nil, nil, usagef("%v", err)
-	}
-	var tlsCfg *tls.Config
-	if testRootCAs != nil {
-		tlsCfg = &tls.Config{RootCAs: testRootCAs}
-	}
-	tr := graphclient.NewHTTPClient(tlsCfg)
-	cred, err := graphclient.NewCredential(graphclient.CredentialOptions{
-		Mode: c.auth, Cloud: cloud, TenantID: c.tenant, ClientID: c.clientID,
-		ClientSecretFile: c.secretFile, CertificatePath: c.certificate, Transport: tr,
-	})
-	if err != nil {
-		return nil, nil, &graphclient.AuthError{Err: err}
-	}
-	cfg.Credential, cfg.GraphURL, cfg.Transport = cred, cloud.GraphURL, tr
-	client, err := graphclient.New(cfg)
-	if err != nil {
-		return nil, nil, usagef("%v", err)
+		return nil, nil, err
 	}
 	return client, func() {}, nil
 }
 
-// testRootCAs, when set by a test, replaces the system roots for Graph and the
-// token service (in production SSL_CERT_FILE does that).
-var testRootCAs *x509.CertPool
+// connectTenant builds the client for the tenant, cloud and credential that
+// the flags name, with d's environment as their fallback.
+func connectTenant(d deps, c connOptions, log *zap.Logger) (*graphclient.Client, error) {
+	graphURL := firstNonEmpty(c.graphURL, d.getenv("PHONEREG_GRAPH_URL"))
+	authority := firstNonEmpty(c.authorityHost, d.getenv("PHONEREG_AUTHORITY_HOST"))
+	cloud, err := graphclient.ResolveEndpoints(c.cloud, graphURL, authority)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	tr := newTransport(d.rootCAs)
+	cred, err := graphclient.NewCredential(graphclient.CredentialOptions{
+		Mode: c.auth, Cloud: cloud, TenantID: c.tenant, ClientID: c.clientID,
+		ClientSecretFile: c.secretFile, CertificatePath: c.certificate, Transport: tr,
+		Getenv: d.getenv,
+	})
+	if err != nil {
+		return nil, &graphclient.AuthError{Err: err}
+	}
+	client, err := graphclient.New(clientConfig(c, log, cred, cloud, tr))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return client, nil
+}
+
+// connectSim starts the emulator for --sim and builds a client for it. The
+// function it returns stops the emulator.
+func connectSim(c connOptions, log *zap.Logger) (*graphclient.Client, func(), error) {
+	srv, err := startSim(c.simUsers)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := simClient(c, srv, log)
+	if err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	log.Info("using the built-in Graph emulator", zap.String("url", srv.URL))
+	return client, srv.Close, nil
+}
+
+// simClient builds the client for the emulator srv, with an explicit
+// client-secret credential: nothing probes any other address.
+func simClient(c connOptions, srv *graphsim.Server, log *zap.Logger) (*graphclient.Client, error) {
+	tr := newTransport(srv.CertPool())
+	cloud, err := graphclient.ResolveEndpoints("global", srv.GraphURL(), srv.AuthorityHost())
+	if err != nil {
+		return nil, err
+	}
+	cred, err := graphclient.NewCredential(graphclient.CredentialOptions{
+		Mode: graphclient.AuthSecret, Cloud: cloud, TenantID: srv.TenantID(), ClientID: srv.ClientID(),
+		Transport: tr, Getenv: secretOnlyEnv(srv.ClientSecret()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return graphclient.New(clientConfig(c, log, cred, cloud, tr))
+}
+
+// secretOnlyEnv is the environment the --sim credential sees: the emulator's
+// client secret as AZURE_CLIENT_SECRET and nothing else. It is how the secret
+// is handed over because graphclient.CredentialOptions takes a secret only
+// from Getenv or a file (secrets never come from a flag value); and no
+// variable of the process's reaches the emulator's credential.
+func secretOnlyEnv(secret string) func(string) string {
+	return func(k string) string {
+		if k == "AZURE_CLIENT_SECRET" {
+			return secret
+		}
+		return ""
+	}
+}
+
+// newTransport is the HTTP client for Graph and the token service, trusting
+// roots instead of the system's roots when roots is not nil.
+func newTransport(roots *x509.CertPool) *http.Client {
+	var tlsCfg *tls.Config
+	if roots != nil {
+		tlsCfg = &tls.Config{RootCAs: roots}
+	}
+	return graphclient.NewHTTPClient(tlsCfg)
+}
+
+// clientConfig is the graphclient.Config for the connection flags c, a
+// credential and the endpoints and transport it was built for.
+func clientConfig(c connOptions, log *zap.Logger, cred azcore.TokenCredential, cloud graphclient.Cloud, tr *http.Client) graphclient.Config {
+	return graphclient.Config{
+		Credential: cred, GraphURL: cloud.GraphURL, Transport: tr,
+		APIVersion: c.apiVersion, Rate: c.rate, MaxAttempts: c.maxAttempts,
+		Timeout: c.timeout, Version: version, Logger: log.Named("graph"),
+	}
+}
 
 // startSim starts the emulator for --sim, seeded from usersFile.
 func startSim(usersFile string) (*graphsim.Server, error) {

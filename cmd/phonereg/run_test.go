@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,23 +32,40 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-// simEnv starts a graphsim server and points the command line at it through
-// the environment, as sim.env does, with its CA trusted.
-func simEnv(t *testing.T, opts graphsim.Options) *graphsim.Server {
+// simTenant is a graphsim server and the environment that points the
+// command line at it, as sim.env does.
+type simTenant struct {
+	srv *graphsim.Server
+	env map[string]string
+}
+
+// simEnv starts a graphsim server, stopped at the end of the test.
+func simEnv(t *testing.T, opts graphsim.Options) *simTenant {
 	t.Helper()
 	srv, err := graphsim.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	testRootCAs = srv.CertPool()
-	t.Cleanup(func() { testRootCAs = nil })
-	t.Setenv("PHONEREG_GRAPH_URL", srv.GraphURL())
-	t.Setenv("PHONEREG_AUTHORITY_HOST", srv.AuthorityHost())
-	t.Setenv("AZURE_TENANT_ID", srv.TenantID())
-	t.Setenv("AZURE_CLIENT_ID", srv.ClientID())
-	t.Setenv("AZURE_CLIENT_SECRET", srv.ClientSecret())
-	return srv
+	return &simTenant{srv: srv, env: map[string]string{
+		"PHONEREG_GRAPH_URL":      srv.GraphURL(),
+		"PHONEREG_AUTHORITY_HOST": srv.AuthorityHost(),
+		"AZURE_TENANT_ID":         srv.TenantID(),
+		"AZURE_CLIENT_ID":         srv.ClientID(),
+		"AZURE_CLIENT_SECRET":     srv.ClientSecret(),
+	}}
+}
+
+// cli is the package's cli with st.env as the environment and st's CA
+// trusted, handed in through deps.
+func (st *simTenant) cli(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := execute(ctx, args, deps{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return st.env[k] }, rootCAs: st.srv.CertPool(),
+	})
+	return exitCode(err), out.String(), errb.String()
 }
 
 func TestRunExitCodes(t *testing.T) {
@@ -98,21 +116,22 @@ func TestRunAuthFailuresExit3AndWriteNothing(t *testing.T) {
 	tests := []struct {
 		name  string
 		opts  graphsim.Options
-		setup func(t *testing.T)
+		setup func(env map[string]string)
 		has   string
 	}{
-		{"wrong secret", graphsim.Options{AutoCreateUsers: true}, func(t *testing.T) { t.Setenv("AZURE_CLIENT_SECRET", "wrong-secret-value") }, "AADSTS7000215"},
+		{"wrong secret", graphsim.Options{AutoCreateUsers: true}, func(env map[string]string) { env["AZURE_CLIENT_SECRET"] = "wrong-secret-value" }, "AADSTS7000215"},
 		{"no permission", graphsim.Options{AutoCreateUsers: true, Roles: []string{}}, nil, "UserAuthenticationMethod.ReadWrite.All"},
 		{"read permission only", graphsim.Options{AutoCreateUsers: true, Roles: []string{graphsim.RoleReadAll}}, nil, "UserAuthenticationMethod.ReadWrite.All"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := simEnv(t, tc.opts)
+			st := simEnv(t, tc.opts)
+			srv := st.srv
 			if tc.setup != nil {
-				tc.setup(t)
+				tc.setup(st.env)
 			}
 			out := filepath.Join(dir, tc.name+".results.csv")
-			code, _, stderr := cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--out", out)
+			code, _, stderr := st.cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--out", out)
 			if code != 3 {
 				t.Fatalf("got exit %d; want 3\n%s", code, stderr)
 			}
@@ -133,11 +152,11 @@ func TestRunAuthFailuresExit3AndWriteNothing(t *testing.T) {
 }
 
 func TestRunAgainstExternalEmulatorWithSummaryJSON(t *testing.T) {
-	srv := simEnv(t, graphsim.Options{AutoCreateUsers: true})
+	st := simEnv(t, graphsim.Options{AutoCreateUsers: true})
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", "userPrincipalName;mobile;office\na@contoso.com;+1 206 555 0100;+1 425 555 0100\n")
 	sj := filepath.Join(dir, "summary.json")
-	code, _, stderr := cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--summary-json", sj, "--log-format", "json")
+	code, _, stderr := st.cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--summary-json", sj, "--log-format", "json")
 	if code != 0 {
 		t.Fatalf("got exit %d\n%s", code, stderr)
 	}
@@ -155,7 +174,7 @@ func TestRunAgainstExternalEmulatorWithSummaryJSON(t *testing.T) {
 	if doc["rows"] != float64(1) || doc["requests"] == float64(0) {
 		t.Errorf("summary JSON: got %s", b)
 	}
-	if ms, _ := srv.Methods("a@contoso.com"); len(ms) != 2 {
+	if ms, _ := st.srv.Methods("a@contoso.com"); len(ms) != 2 {
 		t.Errorf("got methods %+v; want mobile and office", ms)
 	}
 	// JSON logs: one line per row, numbers masked.
@@ -168,7 +187,7 @@ func TestRunAgainstExternalEmulatorWithSummaryJSON(t *testing.T) {
 }
 
 func TestRunInterruptedExits130(t *testing.T) {
-	srv := simEnv(t, graphsim.Options{AutoCreateUsers: true, Knobs: graphsim.Knobs{LatencyBase: 20 * time.Millisecond}})
+	st := simEnv(t, graphsim.Options{AutoCreateUsers: true, Knobs: graphsim.Knobs{LatencyBase: 20 * time.Millisecond}})
 	dir := t.TempDir()
 	var b strings.Builder
 	b.WriteString("userPrincipalName,mobile\n")
@@ -178,19 +197,19 @@ func TestRunInterruptedExits130(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", b.String())
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for srv.Writes() < 10 {
+		for st.srv.Writes() < 10 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cancel()
 	}()
-	code, _, stderr := cli(t, ctx, "run", "--auth", "secret", "--in", in, "--workers", "4", "--rate", "0")
+	code, _, stderr := st.cli(t, ctx, "run", "--auth", "secret", "--in", in, "--workers", "4", "--rate", "0")
 	if code != 130 {
 		t.Fatalf("got exit %d; want 130\n%s", code, stderr)
 	}
 	if !strings.Contains(stderr, "resume") {
 		t.Errorf("stderr does not say how to resume:\n%s", stderr)
 	}
-	code, _, stderr = cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--workers", "4", "--rate", "0")
+	code, _, stderr = st.cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--workers", "4", "--rate", "0")
 	if code != 0 {
 		t.Fatalf("resume: got exit %d\n%s", code, stderr)
 	}
@@ -206,5 +225,34 @@ func TestVersionAndHelp(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Usage:") {
 			t.Errorf("%s --help: got %d %q", c, code, out)
 		}
+	}
+}
+
+func TestCountRowsAndRewind(t *testing.T) {
+	tests := []struct {
+		name, content string
+		want          int
+	}{
+		{"empty", "", 0},
+		{"header only", "userPrincipalName,mobile\n", 0},
+		{"two rows", "h\na\nb\n", 2},
+		{"no final newline", "h\na\nb", 2},
+		{"blank and CRLF lines", "h\r\na\r\n\r\n\nb\r\n", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := os.Open(writeFile(t, t.TempDir(), "in.csv", tc.content))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			got, err := countRowsAndRewind(f)
+			if err != nil || got != tc.want {
+				t.Fatalf("got %d, %v; want %d", got, err, tc.want)
+			}
+			if pos, _ := f.Seek(0, io.SeekCurrent); pos != 0 {
+				t.Errorf("got offset %d after counting; want 0", pos)
+			}
+		})
 	}
 }

@@ -31,7 +31,7 @@ type simOptions struct {
 	smsRefusal    string
 }
 
-func newSimCmd() *cobra.Command {
+func newSimCmd(d deps) *cobra.Command {
 	var o simOptions
 	cmd := &cobra.Command{
 		Use:   "sim",
@@ -48,9 +48,9 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
 		Example: `  phonereg sim --state-dir sim-state --auto-users
   phonereg sim --users samples/sim-users.csv --throttle-rate 20 --fault-503 0.05
   phonereg sim --roles UserAuthMethod-Phone.ReadWrite.All --token-lifetime 30s`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSim(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return serveSim(cmd.Context(), o, d.stdout, d.stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -84,7 +84,9 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
 	return cmd
 }
 
-func runSim(ctx context.Context, o simOptions, stdout, stderr io.Writer) error {
+// serveSim is `phonereg sim`: it starts the emulator, writes its state for
+// other processes, and serves until ctx is cancelled.
+func serveSim(ctx context.Context, o simOptions, stdout, stderr io.Writer) error {
 	if err := checkListen(o.listen, o.allowRemote); err != nil {
 		return err
 	}

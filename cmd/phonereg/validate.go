@@ -18,7 +18,7 @@ type validateOptions struct {
 	showPII       bool
 }
 
-func newValidateCmd() *cobra.Command {
+func newValidateCmd(d deps) *cobra.Command {
 	var o validateOptions
 	cmd := &cobra.Command{
 		Use:   "validate --in FILE",
@@ -32,24 +32,24 @@ Exit codes: 0 no problems (warnings allowed), 1 problems found, 2 the input
 cannot be read at all.`,
 		Example: `  phonereg validate --in users.csv --default-region US
   phonereg validate --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
 			if err != nil {
 				return err
 			}
-			in, _, closeIn, err := openInput(o.in, cmd.InOrStdin())
+			in, _, closeIn, err := openInputFile(o.in, d.stdin)
 			if err != nil {
 				return err
 			}
 			defer closeIn()
-			out := cmd.OutOrStdout()
+			out := d.stdout
 			v, h, err := pipeline.Validate(cmd.Context(), in, read, o.showPII, out)
 			if err != nil {
 				return err
 			}
 			if len(h.Ignored) > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "note: ignoring columns phonereg does not use: %s\n", strings.Join(h.Ignored, ", "))
+				fmt.Fprintf(d.stderr, "note: ignoring columns phonereg does not use: %s\n", strings.Join(h.Ignored, ", "))
 			}
 			fmt.Fprintf(out, "%d rows: %d invalid, %d other problems, %d warnings\n", v.Rows, v.Invalid, v.Problems, v.Warnings)
 			if v.Invalid+v.Problems > 0 {
@@ -64,6 +64,6 @@ cannot be read at all.`,
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
 	f.BoolVar(&o.showPII, "show-pii", false, "show phone numbers unmasked")
-	cmd.MarkFlagRequired("in")
+	requireFlag(cmd, "in")
 	return cmd
 }

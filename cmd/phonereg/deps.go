@@ -1,0 +1,24 @@
+package main
+
+import (
+	"crypto/x509"
+	"io"
+)
+
+// deps are what the commands take from the process instead of reaching for
+// it, the way cli/cli's cmdutil.Factory hands each command its streams and
+// HTTP client. run builds them from the process; tests build their own
+// (buffers, an environment of their own, an emulator's CA) and call execute.
+type deps struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// getenv reads the variables phonereg reads itself (PHONEREG_GRAPH_URL,
+	// PHONEREG_AUTHORITY_HOST) and those graphclient.NewCredential reads
+	// (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, …). azidentity
+	// still reads the process environment itself for --auth auto and
+	// managed identity (see graphclient.CredentialOptions.Getenv).
+	getenv func(string) string
+	// rootCAs, when not nil, replaces the system roots for Graph and the
+	// token service (outside tests SSL_CERT_FILE does that).
+	rootCAs *x509.CertPool
+}

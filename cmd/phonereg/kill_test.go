@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/phonereg/phonereg/graphclient/graphsim"
+	"github.com/phonereg/phonereg/pipeline"
 )
 
 // buildBinary builds phonereg into a temporary folder.
@@ -76,28 +77,44 @@ func startSimProcess(t *testing.T, bin, stateDir string, args ...string) (map[st
 	return senv, env
 }
 
-// checkCompacted checks that a result file has one line per row, in order.
-func checkCompacted(t *testing.T, path string) int {
+// readResultFile reads a result file through pipeline's codec, failing the
+// test on a line that is not a whole result line.
+func readResultFile(t *testing.T, path string) []pipeline.Result {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	rr, err := pipeline.NewResultReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := 0
-	for _, rec := range recs[1:] {
-		var n int
-		fmt.Sscan(rec[0], &n)
-		if n <= last {
-			t.Fatalf("row %d after row %d: want one line per row, in order", n, last)
+	var rs []pipeline.Result
+	for {
+		r, err := rr.Next()
+		if err == io.EOF {
+			return rs
 		}
-		last = n
+		if err != nil {
+			t.Fatalf("%s: after %d lines: %v", path, len(rs), err)
+		}
+		rs = append(rs, r)
 	}
-	return len(recs) - 1
+}
+
+// checkCompacted checks that a result file has one line per row, in order.
+func checkCompacted(t *testing.T, path string) int {
+	t.Helper()
+	rs := readResultFile(t, path)
+	last := 0
+	for _, r := range rs {
+		if r.Row <= last {
+			t.Fatalf("row %d after row %d: want one line per row, in order", r.Row, last)
+		}
+		last = r.Row
+	}
+	return len(rs)
 }
 
 // TestSignals sends SIGINT to the real binary mid-run: it stops taking rows,
@@ -212,21 +229,13 @@ func TestKillAndResume(t *testing.T) {
 	}
 
 	// The result file: one line per row, in order, all succeeded.
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
+	rs := readResultFile(t, out)
+	if len(rs) != users {
+		t.Fatalf("got %d result lines; want %d", len(rs), users)
 	}
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) != users+1 {
-		t.Fatalf("got %d result lines; want %d", len(recs)-1, users)
-	}
-	for i, rec := range recs[1:] {
-		if rec[0] != fmt.Sprint(i+1) || rec[2] != "succeeded" {
-			t.Fatalf("line %d: got %q; want row %d succeeded", i+2, rec, i+1)
+	for i, r := range rs {
+		if r.Row != i+1 || r.Status != pipeline.StatusSucceeded {
+			t.Fatalf("line %d: got row %d %s; want row %d succeeded", i+2, r.Row, r.Status, i+1)
 		}
 	}
 

@@ -468,26 +468,12 @@ func simClient(c connOptions, srv *graphsim.Server, log *zap.Logger) (*graphclie
 	}
 	cred, err := graphclient.NewCredential(graphclient.CredentialOptions{
 		Mode: graphclient.AuthSecret, Cloud: cloud, TenantID: srv.TenantID(), ClientID: srv.ClientID(),
-		Transport: tr, Getenv: secretOnlyEnv(srv.ClientSecret()),
+		ClientSecret: srv.ClientSecret(), Transport: tr,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return graphclient.New(clientConfig(c, log, cred, cloud, tr))
-}
-
-// secretOnlyEnv is the environment the --sim credential sees: the emulator's
-// client secret as AZURE_CLIENT_SECRET and nothing else. It is how the secret
-// is handed over because graphclient.CredentialOptions takes a secret only
-// from Getenv or a file (secrets never come from a flag value); and no
-// variable of the process's reaches the emulator's credential.
-func secretOnlyEnv(secret string) func(string) string {
-	return func(k string) string {
-		if k == "AZURE_CLIENT_SECRET" {
-			return secret
-		}
-		return ""
-	}
 }
 
 // newTransport is the HTTP client for Graph and the token service, trusting

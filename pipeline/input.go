@@ -100,7 +100,7 @@ const (
 // calls fn, one row after another. That is far faster than any run needs
 // (make bench: BenchmarkReadRows), so it needs no goroutines of its own.
 func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) error) (Header, error) {
-	in, err := openInput(r, o)
+	in, err := newInputReader(r, o)
 	if err != nil {
 		return in.header, err
 	}
@@ -192,8 +192,8 @@ func inputCell(rec []string, i int) string {
 	return ""
 }
 
-// openInput checks the options, reads the header and locates the fields.
-func openInput(r io.Reader, o InputOptions) (*inputReader, error) {
+// newInputReader checks the options, reads the header and locates the fields.
+func newInputReader(r io.Reader, o InputOptions) (*inputReader, error) {
 	in := &inputReader{lastLine: 1}
 	region, err := phone.CanonicalRegion(o.Phone.DefaultRegion)
 	if err != nil {

@@ -164,7 +164,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	}
 	defer log.Sync()
 
-	in, total, closeIn, err := openInputFile(o.in, d.stdin)
+	in, total, closeIn, err := openInputFile(o.in, d.stdin, true)
 	if err != nil {
 		return err
 	}
@@ -341,9 +341,10 @@ func defaultOut(in string) string {
 }
 
 // openInputFile opens --in for run and validate: the file at path, or stdin
-// for "-". rows estimates its data rows for run's progress bar (0 for stdin,
-// whose length is not known ahead).
-func openInputFile(path string, stdin io.Reader) (in io.Reader, rows int, closeIn func(), err error) {
+// for "-". With count, rows estimates its data rows for run's progress bar (0
+// for stdin, whose length is not known ahead); validate, which shows no bar,
+// reads the file once.
+func openInputFile(path string, stdin io.Reader, count bool) (in io.Reader, rows int, closeIn func(), err error) {
 	if path == "-" {
 		return stdin, 0, func() {}, nil
 	}
@@ -356,10 +357,11 @@ func openInputFile(path string, stdin io.Reader) (in io.Reader, rows int, closeI
 		f.Close()
 		return nil, 0, nil, usagef("--in %s: not a readable file", path)
 	}
-	rows, err = countRowsAndRewind(f)
-	if err != nil {
-		f.Close()
-		return nil, 0, nil, usagef("--in: %v", err)
+	if count {
+		if rows, err = countRowsAndRewind(f); err != nil {
+			f.Close()
+			return nil, 0, nil, usagef("--in: %v", err)
+		}
 	}
 	return f, rows, func() { f.Close() }, nil
 }

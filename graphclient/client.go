@@ -416,14 +416,6 @@ func (c *Client) ListPhoneMethods(ctx context.Context, user string) ([]PhoneMeth
 	return out.Value, err
 }
 
-// GetPhoneMethod returns the user's phone method with methodID (see
-// PhoneType.MethodID).
-func (c *Client) GetPhoneMethod(ctx context.Context, user, methodID string) (PhoneMethod, error) {
-	var m PhoneMethod
-	err := c.do(ctx, "get phone method", http.MethodGet, c.userPath(user)+"/"+url.PathEscape(methodID), nil, &m, http.StatusOK)
-	return m, err
-}
-
 // CreatePhoneMethod adds a phone method of type t with number (in Graph's
 // format, "+1 2065550100") and returns it as Graph answered: 201 or 200, both
 // documented. A 409 phoneNumberNotUnique may come back while the method was
@@ -447,19 +439,9 @@ func (c *Client) UpdatePhoneMethod(ctx context.Context, user, methodID, number s
 	return c.do(ctx, "update phone method", http.MethodPatch, c.userPath(user)+"/"+url.PathEscape(methodID), in, nil, http.StatusNoContent, http.StatusOK)
 }
 
-// DeletePhoneMethod deletes the user's method with methodID.
-func (c *Client) DeletePhoneMethod(ctx context.Context, user, methodID string) error {
-	return c.do(ctx, "delete phone method", http.MethodDelete, c.userPath(user)+"/"+url.PathEscape(methodID), nil, nil, http.StatusNoContent, http.StatusOK)
-}
-
 // EnableSmsSignIn enables SMS sign-in on the user's mobile method (204, or 200
 // on older beta). A refusal does not reliably say why: read the method's
 // smsSignInState, then the error's Code.
 func (c *Client) EnableSmsSignIn(ctx context.Context, user string) error {
 	return c.do(ctx, "enable SMS sign-in", http.MethodPost, c.userPath(user)+"/"+MobileMethodID+"/enableSmsSignIn", nil, nil, http.StatusNoContent, http.StatusOK)
-}
-
-// DisableSmsSignIn disables SMS sign-in on the user's mobile method.
-func (c *Client) DisableSmsSignIn(ctx context.Context, user string) error {
-	return c.do(ctx, "disable SMS sign-in", http.MethodPost, c.userPath(user)+"/"+MobileMethodID+"/disableSmsSignIn", nil, nil, http.StatusNoContent, http.StatusOK)
 }

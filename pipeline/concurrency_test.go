@@ -42,7 +42,6 @@ func (g *busyGraph) CreatePhoneMethod(_ context.Context, _ string, t graphclient
 }
 
 func (g *busyGraph) UpdatePhoneMethod(context.Context, string, string, string) error { return nil }
-func (g *busyGraph) DeletePhoneMethod(context.Context, string, string) error         { return nil }
 func (g *busyGraph) EnableSmsSignIn(context.Context, string) error                   { return nil }
 
 // TestConcurrencyFollowsWant: of Workers goroutines, only as many as

@@ -17,7 +17,6 @@ type Graph interface {
 	ListPhoneMethods(ctx context.Context, user string) ([]graphclient.PhoneMethod, error)
 	CreatePhoneMethod(ctx context.Context, user string, t graphclient.PhoneType, number string) (graphclient.PhoneMethod, error)
 	UpdatePhoneMethod(ctx context.Context, user, methodID, number string) error
-	DeletePhoneMethod(ctx context.Context, user, methodID string) error
 	EnableSmsSignIn(ctx context.Context, user string) error
 }
 

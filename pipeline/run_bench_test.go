@@ -26,7 +26,6 @@ func (nopGraph) CreatePhoneMethod(_ context.Context, _ string, t graphclient.Pho
 	return graphclient.PhoneMethod{ID: t.MethodID(), PhoneNumber: n, PhoneType: t, SmsSignInState: graphclient.SmsReady}, nil
 }
 func (nopGraph) UpdatePhoneMethod(context.Context, string, string, string) error { return nil }
-func (nopGraph) DeletePhoneMethod(context.Context, string, string) error         { return nil }
 func (nopGraph) EnableSmsSignIn(context.Context, string) error                   { return nil }
 
 // BenchmarkRunMemory1M runs a generated 1,000,000-row input through Run (a

@@ -211,15 +211,6 @@ func (r response) graphErr(t testing.TB) wireError {
 	return e
 }
 
-// code is the Graph error code of the body, "" when there is none.
-func (r response) code() string {
-	var e wireError
-	if json.Unmarshal(r.Body, &e) != nil {
-		return ""
-	}
-	return e.Error.Code
-}
-
 // wantStatus fails the test unless r has status want.
 func wantStatus(t testing.TB, what string, r response, want int) {
 	t.Helper()

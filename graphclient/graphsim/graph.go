@@ -189,7 +189,17 @@ func (s *Server) odataContext(r *http.Request, u *user, suffix string) string {
 		s.URL, strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0], url.PathEscape(u.id), suffix)
 }
 
-func (s *Server) handleList(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+// userOp is an operation on the user the request's path names; it runs with
+// the directory locked and returns what a graphHandler returns.
+type userOp func(d *directory, u *user) (int, any, *apiError)
+
+// methodOp is a userOp on one of the user's existing phone methods, of type t.
+type methodOp func(d *directory, u *user, t string) (int, any, *apiError)
+
+// withUser locks the directory, finds the user in the path (creating it when
+// the directory auto-creates users) and runs op; an unknown user is Graph's
+// 404 Request_ResourceNotFound and op does not run.
+func (s *Server) withUser(r *http.Request, op userOp) (int, any, *apiError) {
 	d := s.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -197,43 +207,42 @@ func (s *Server) handleList(r *http.Request, _ []byte, k Knobs) (int, any, *apiE
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	value := []methodJSON{}
-	for _, m := range u.methods() {
-		value = append(value, view(m, k))
-	}
-	return http.StatusOK, map[string]any{"@odata.context": s.odataContext(r, u, ""), "value": value}, nil
+	return op(d, u)
 }
 
-// lookup finds the user and the phone type of the method id in the path. The
-// user's method of that type need not exist.
-func (d *directory) lookup(r *http.Request) (*user, string, *apiError) {
-	u, aerr := d.find(r.PathValue("user"))
-	if aerr != nil {
-		return nil, "", aerr
-	}
-	t, ok := typeOfMethodID(r.PathValue("method"))
-	if !ok {
-		return nil, "", methodNotFound(r.PathValue("method"))
-	}
-	return u, t, nil
+// withMethod is withUser for the phone method in the path: a method id that is
+// not one of the fixed ids, or names a phone the user does not have, is the
+// 404 itemNotFound. The user is looked up (or auto-created) first, as Graph
+// does.
+func (s *Server) withMethod(r *http.Request, op methodOp) (int, any, *apiError) {
+	return s.withUser(r, func(d *directory, u *user) (int, any, *apiError) {
+		id := r.PathValue("method")
+		t, ok := typeOfMethodID(id)
+		if !ok || u.phones[t] == "" {
+			return 0, nil, methodNotFound(id)
+		}
+		return op(d, u, t)
+	})
 }
 
 func methodNotFound(id string) *apiError {
 	return newAPIError(http.StatusNotFound, codeNotFound, fmt.Sprintf("The phone method '%s' was not found for this user.", id))
 }
 
+func (s *Server) handleList(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+	return s.withUser(r, func(_ *directory, u *user) (int, any, *apiError) {
+		value := []methodJSON{}
+		for _, m := range u.methods() {
+			value = append(value, view(m, k))
+		}
+		return http.StatusOK, map[string]any{"@odata.context": s.odataContext(r, u, ""), "value": value}, nil
+	})
+}
+
 func (s *Server) handleGet(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	return http.StatusOK, view(u.method(t), k), nil
+	return s.withMethod(r, func(_ *directory, u *user, t string) (int, any, *apiError) {
+		return http.StatusOK, view(u.method(t), k), nil
+	})
 }
 
 // phoneBody is a create or update body. Fields are pointers so that "sent"
@@ -310,38 +319,39 @@ func (s *Server) handleCreate(r *http.Request, body []byte, k Knobs) (int, any, 
 	if !graphNumber.MatchString(*pb.PhoneNumber) {
 		return 0, nil, invalidNumber(*pb.PhoneNumber)
 	}
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, aerr := d.find(r.PathValue("user"))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] != "" {
-		status, code := http.StatusBadRequest, codeBadRequest
-		if k.DuplicateTypeConflict {
-			status, code = http.StatusConflict, codeConflict
+	return s.withUser(r, func(d *directory, u *user) (int, any, *apiError) {
+		if u.phones[t] != "" {
+			status, code := http.StatusBadRequest, codeBadRequest
+			if k.DuplicateTypeConflict {
+				status, code = http.StatusConflict, codeConflict
+			}
+			return 0, nil, newAPIError(status, code, fmt.Sprintf("The user already has a phone method of type %s.", t))
 		}
-		return 0, nil, newAPIError(status, code, fmt.Sprintf("The user already has a phone method of type %s.", t))
-	}
-	if t == TypeAlternateMobile && u.phones[TypeMobile] == "" {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "An alternateMobile phone requires a mobile phone to be registered first.")
-	}
-	u.phones[t] = *pb.PhoneNumber
-	info(r).applied = true
-	if t == TypeMobile && d.autoRegister(u) && k.NotUniqueConflict {
-		return 0, nil, newAPIError(http.StatusConflict, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
-	}
-	status := http.StatusCreated
-	if k.Create200 {
-		status = http.StatusOK
-	}
-	m := view(u.method(t), k)
-	out := struct {
-		Context string `json:"@odata.context"`
-		methodJSON
-	}{s.odataContext(r, u, "/$entity"), m}
-	return status, out, nil
+		if t == TypeAlternateMobile && u.phones[TypeMobile] == "" {
+			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "An alternateMobile phone requires a mobile phone to be registered first.")
+		}
+		u.phones[t] = *pb.PhoneNumber
+		info(r).applied = true
+		if t == TypeMobile && d.autoRegister(u) && k.NotUniqueConflict {
+			return 0, nil, notUniqueConflict()
+		}
+		status := http.StatusCreated
+		if k.Create200 {
+			status = http.StatusOK
+		}
+		m := view(u.method(t), k)
+		out := struct {
+			Context string `json:"@odata.context"`
+			methodJSON
+		}{s.odataContext(r, u, "/$entity"), m}
+		return status, out, nil
+	})
+}
+
+// notUniqueConflict is the NotUniqueConflict quirk's answer to a write whose
+// automatic SMS sign-in registration collided (the write is applied).
+func notUniqueConflict() *apiError {
+	return newAPIError(http.StatusConflict, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
 }
 
 func (s *Server) handleUpdate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
@@ -349,99 +359,75 @@ func (s *Server) handleUpdate(r *http.Request, body []byte, k Knobs) (int, any, 
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	if pb.PhoneType != nil && *pb.PhoneType != t {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The phoneType of a phone method cannot be changed.")
-	}
-	if pb.ID != nil && !strings.EqualFold(*pb.ID, methodIDs[t]) {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The id of a phone method cannot be changed.")
-	}
-	if pb.PhoneNumber == nil {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "phoneNumber is required.")
-	}
-	if !graphNumber.MatchString(*pb.PhoneNumber) {
-		return 0, nil, invalidNumber(*pb.PhoneNumber)
-	}
-	collided := false
-	if u.phones[t] != *pb.PhoneNumber {
-		if t == TypeMobile {
-			d.unregister(u)
+	return s.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
+		if pb.PhoneType != nil && *pb.PhoneType != t {
+			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The phoneType of a phone method cannot be changed.")
 		}
-		u.phones[t] = *pb.PhoneNumber
-		info(r).applied = true
-		if t == TypeMobile {
-			collided = d.autoRegister(u)
+		if pb.ID != nil && !strings.EqualFold(*pb.ID, methodIDs[t]) {
+			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The id of a phone method cannot be changed.")
 		}
-	}
-	if collided && k.NotUniqueConflict {
-		return 0, nil, newAPIError(http.StatusConflict, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
-	}
-	if k.Legacy200 {
-		return http.StatusOK, view(u.method(t), k), nil
-	}
-	return http.StatusNoContent, nil, nil
+		if pb.PhoneNumber == nil {
+			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "phoneNumber is required.")
+		}
+		if !graphNumber.MatchString(*pb.PhoneNumber) {
+			return 0, nil, invalidNumber(*pb.PhoneNumber)
+		}
+		collided := false
+		if u.phones[t] != *pb.PhoneNumber {
+			if t == TypeMobile {
+				d.unregister(u)
+			}
+			u.phones[t] = *pb.PhoneNumber
+			info(r).applied = true
+			if t == TypeMobile {
+				collided = d.autoRegister(u)
+			}
+		}
+		if collided && k.NotUniqueConflict {
+			return 0, nil, notUniqueConflict()
+		}
+		if k.Legacy200 {
+			return http.StatusOK, view(u.method(t), k), nil
+		}
+		return http.StatusNoContent, nil, nil
+	})
 }
 
 func (s *Server) handleDelete(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	if t == TypeMobile && u.phones[TypeAlternateMobile] != "" {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The mobile phone cannot be deleted while an alternateMobile phone is registered.")
-	}
-	if t == TypeMobile {
-		d.unregister(u)
-	}
-	delete(u.phones, t)
-	info(r).applied = true
-	return http.StatusNoContent, nil, nil
+	return s.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
+		if t == TypeMobile && u.phones[TypeAlternateMobile] != "" {
+			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The mobile phone cannot be deleted while an alternateMobile phone is registered.")
+		}
+		if t == TypeMobile {
+			d.unregister(u)
+		}
+		delete(u.phones, t)
+		info(r).applied = true
+		return http.StatusNoContent, nil, nil
+	})
 }
 
 func (s *Server) handleEnable(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	if t != TypeMobile {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be enabled only on a mobile phone method.")
-	}
-	ok := http.StatusNoContent
-	if k.Legacy200 {
-		ok = http.StatusOK
-	}
-	if u.smsEnabled {
+	return s.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
+		if t != TypeMobile {
+			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be enabled only on a mobile phone method.")
+		}
+		ok := http.StatusNoContent
+		if k.Legacy200 {
+			ok = http.StatusOK
+		}
+		if u.smsEnabled {
+			return ok, nil, nil
+		}
+		if u.smsDisallowed {
+			return 0, nil, smsRefusal(k, codePolicyDisallows, "The user is not enabled for SMS sign-in by the authentication methods policy.")
+		}
+		if !d.register(u) {
+			return 0, nil, smsRefusal(k, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
+		}
+		info(r).applied = true
 		return ok, nil, nil
-	}
-	if u.smsDisallowed {
-		return 0, nil, smsRefusal(k, codePolicyDisallows, "The user is not enabled for SMS sign-in by the authentication methods policy.")
-	}
-	if !d.register(u) {
-		return 0, nil, smsRefusal(k, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
-	}
-	info(r).applied = true
-	return ok, nil, nil
+	})
 }
 
 // smsRefusal is a refused enableSmsSignIn in the configured style.
@@ -453,22 +439,14 @@ func smsRefusal(k Knobs, code, message string) *apiError {
 }
 
 func (s *Server) handleDisable(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	if t != TypeMobile {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be disabled only on a mobile phone method.")
-	}
-	if u.smsEnabled || u.smsNotUnique {
-		d.unregister(u)
-		info(r).applied = true
-	}
-	return http.StatusNoContent, nil, nil
+	return s.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
+		if t != TypeMobile {
+			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be disabled only on a mobile phone method.")
+		}
+		if u.smsEnabled || u.smsNotUnique {
+			d.unregister(u)
+			info(r).applied = true
+		}
+		return http.StatusNoContent, nil, nil
+	})
 }

@@ -38,16 +38,16 @@ const (
 )
 
 // graphRoutes registers the Graph endpoints on both API versions.
-func (s *Server) graphRoutes(mux *http.ServeMux) {
+func (em *Emulator) graphRoutes(mux *http.ServeMux) {
 	for _, v := range []string{"/v1.0", "/beta"} {
 		base := v + "/users/{user}/authentication/phoneMethods"
-		mux.Handle("GET "+base, s.graph(RouteList, permRead, s.handleList))
-		mux.Handle("POST "+base, s.graph(RouteCreate, permWrite, s.handleCreate))
-		mux.Handle("GET "+base+"/{method}", s.graph(RouteGet, permRead, s.handleGet))
-		mux.Handle("PATCH "+base+"/{method}", s.graph(RouteUpdate, permWrite, s.handleUpdate))
-		mux.Handle("DELETE "+base+"/{method}", s.graph(RouteDelete, permManage, s.handleDelete))
-		mux.Handle("POST "+base+"/{method}/enableSmsSignIn", s.graph(RouteEnableSms, permManage, s.handleEnable))
-		mux.Handle("POST "+base+"/{method}/disableSmsSignIn", s.graph(RouteDisableSms, permManage, s.handleDisable))
+		mux.Handle("GET "+base, em.graph(RouteList, permRead, em.handleList))
+		mux.Handle("POST "+base, em.graph(RouteCreate, permWrite, em.handleCreate))
+		mux.Handle("GET "+base+"/{method}", em.graph(RouteGet, permRead, em.handleGet))
+		mux.Handle("PATCH "+base+"/{method}", em.graph(RouteUpdate, permWrite, em.handleUpdate))
+		mux.Handle("DELETE "+base+"/{method}", em.graph(RouteDelete, permManage, em.handleDelete))
+		mux.Handle("POST "+base+"/{method}/enableSmsSignIn", em.graph(RouteEnableSms, permManage, em.handleEnable))
+		mux.Handle("POST "+base+"/{method}/disableSmsSignIn", em.graph(RouteDisableSms, permManage, em.handleDisable))
 		mux.Handle(v+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			writeGraphError(w, r, newAPIError(http.StatusBadRequest, "BadRequest",
 				fmt.Sprintf("Resource not found for the segment '%s'.", lastSegment(r.URL.Path))))
@@ -69,12 +69,12 @@ type graphHandler func(r *http.Request, body []byte, k Knobs) (int, any, *apiErr
 // order: dropped connections, authentication, throttling, latency, 503s,
 // permissions (latency before authentication with ThrottleAfterLatency); then it runs the operation and, for an ambiguous fault, drops
 // the response of an applied write.
-func (s *Server) graph(route string, perm permission, h graphHandler) http.Handler {
+func (em *Emulator) graph(route string, perm permission, h graphHandler) http.Handler {
 	write := perm != permRead
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
 		ri.route = route
-		k, rng := s.snapshot()
+		k, rng := em.snapshot()
 		if rng.chance(k.FaultReset) {
 			ri.fault = "reset"
 			panic(http.ErrAbortHandler)
@@ -94,15 +94,15 @@ func (s *Server) graph(route string, perm permission, h graphHandler) http.Handl
 		if k.ThrottleAfterLatency && !wait() {
 			return
 		}
-		p, aerr := s.tokens.authenticate(r)
+		p, aerr := em.tokens.authenticate(r)
 		if aerr != nil {
 			// Graph's 401s carry a challenge; clients re-authenticate on it.
-			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.URL+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+em.url+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
 			writeGraphError(w, r, aerr)
 			return
 		}
 		ri.clientID = p.clientID
-		if aerr := s.throttle(w, write); aerr != nil {
+		if aerr := em.throttle(w, write); aerr != nil {
 			ri.fault = "throttled"
 			writeGraphError(w, r, aerr)
 			return
@@ -184,9 +184,9 @@ func hidesState(k Knobs) bool {
 	return k.SmsRefusal == RefusalCodeOnly || k.SmsRefusal == RefusalSilent
 }
 
-func (s *Server) odataContext(r *http.Request, u *user, suffix string) string {
+func (em *Emulator) odataContext(r *http.Request, u *user, suffix string) string {
 	return fmt.Sprintf("%s/%s/$metadata#users('%s')/authentication/phoneMethods%s",
-		s.URL, strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0], url.PathEscape(u.id), suffix)
+		em.url, strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0], url.PathEscape(u.id), suffix)
 }
 
 // userOp is an operation on the user the request's path names; it runs with
@@ -199,8 +199,8 @@ type methodOp func(d *directory, u *user, t string) (int, any, *apiError)
 // withUser locks the directory, finds the user in the path (creating it when
 // the directory auto-creates users) and runs op; an unknown user is Graph's
 // 404 Request_ResourceNotFound and op does not run.
-func (s *Server) withUser(r *http.Request, op userOp) (int, any, *apiError) {
-	d := s.dir
+func (em *Emulator) withUser(r *http.Request, op userOp) (int, any, *apiError) {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u, aerr := d.find(r.PathValue("user"))
@@ -214,8 +214,8 @@ func (s *Server) withUser(r *http.Request, op userOp) (int, any, *apiError) {
 // not one of the fixed ids, or names a phone the user does not have, is the
 // 404 itemNotFound. The user is looked up (or auto-created) first, as Graph
 // does.
-func (s *Server) withMethod(r *http.Request, op methodOp) (int, any, *apiError) {
-	return s.withUser(r, func(d *directory, u *user) (int, any, *apiError) {
+func (em *Emulator) withMethod(r *http.Request, op methodOp) (int, any, *apiError) {
+	return em.withUser(r, func(d *directory, u *user) (int, any, *apiError) {
 		id := r.PathValue("method")
 		t, ok := typeOfMethodID(id)
 		if !ok || u.phones[t] == "" {
@@ -229,18 +229,18 @@ func methodNotFound(id string) *apiError {
 	return newAPIError(http.StatusNotFound, codeNotFound, fmt.Sprintf("The phone method '%s' was not found for this user.", id))
 }
 
-func (s *Server) handleList(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
-	return s.withUser(r, func(_ *directory, u *user) (int, any, *apiError) {
+func (em *Emulator) handleList(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+	return em.withUser(r, func(_ *directory, u *user) (int, any, *apiError) {
 		value := []methodJSON{}
 		for _, m := range u.methods() {
 			value = append(value, view(m, k))
 		}
-		return http.StatusOK, map[string]any{"@odata.context": s.odataContext(r, u, ""), "value": value}, nil
+		return http.StatusOK, map[string]any{"@odata.context": em.odataContext(r, u, ""), "value": value}, nil
 	})
 }
 
-func (s *Server) handleGet(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
-	return s.withMethod(r, func(_ *directory, u *user, t string) (int, any, *apiError) {
+func (em *Emulator) handleGet(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+	return em.withMethod(r, func(_ *directory, u *user, t string) (int, any, *apiError) {
 		return http.StatusOK, view(u.method(t), k), nil
 	})
 }
@@ -303,7 +303,7 @@ func invalidNumber(n string) *apiError {
 		fmt.Sprintf("Invalid phone number %q: phone numbers use the format \"+<country code> <number>x<extension>\", with extension optional.", n))
 }
 
-func (s *Server) handleCreate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
+func (em *Emulator) handleCreate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
 	pb, aerr := parsePhoneBody(body)
 	if aerr != nil {
 		return 0, nil, aerr
@@ -319,7 +319,7 @@ func (s *Server) handleCreate(r *http.Request, body []byte, k Knobs) (int, any, 
 	if !graphNumber.MatchString(*pb.PhoneNumber) {
 		return 0, nil, invalidNumber(*pb.PhoneNumber)
 	}
-	return s.withUser(r, func(d *directory, u *user) (int, any, *apiError) {
+	return em.withUser(r, func(d *directory, u *user) (int, any, *apiError) {
 		if u.phones[t] != "" {
 			status, code := http.StatusBadRequest, codeBadRequest
 			if k.DuplicateTypeConflict {
@@ -343,7 +343,7 @@ func (s *Server) handleCreate(r *http.Request, body []byte, k Knobs) (int, any, 
 		out := struct {
 			Context string `json:"@odata.context"`
 			methodJSON
-		}{s.odataContext(r, u, "/$entity"), m}
+		}{em.odataContext(r, u, "/$entity"), m}
 		return status, out, nil
 	})
 }
@@ -354,12 +354,12 @@ func notUniqueConflict() *apiError {
 	return newAPIError(http.StatusConflict, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
 }
 
-func (s *Server) handleUpdate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
+func (em *Emulator) handleUpdate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
 	pb, aerr := parsePhoneBody(body)
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	return s.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
+	return em.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
 		if pb.PhoneType != nil && *pb.PhoneType != t {
 			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The phoneType of a phone method cannot be changed.")
 		}
@@ -393,8 +393,8 @@ func (s *Server) handleUpdate(r *http.Request, body []byte, k Knobs) (int, any, 
 	})
 }
 
-func (s *Server) handleDelete(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
-	return s.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
+func (em *Emulator) handleDelete(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
+	return em.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
 		if t == TypeMobile && u.phones[TypeAlternateMobile] != "" {
 			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The mobile phone cannot be deleted while an alternateMobile phone is registered.")
 		}
@@ -407,8 +407,8 @@ func (s *Server) handleDelete(r *http.Request, _ []byte, _ Knobs) (int, any, *ap
 	})
 }
 
-func (s *Server) handleEnable(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
-	return s.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
+func (em *Emulator) handleEnable(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
+	return em.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
 		if t != TypeMobile {
 			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be enabled only on a mobile phone method.")
 		}
@@ -438,8 +438,8 @@ func smsRefusal(k Knobs, code, message string) *apiError {
 	return newAPIError(http.StatusBadRequest, code, message)
 }
 
-func (s *Server) handleDisable(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
-	return s.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
+func (em *Emulator) handleDisable(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
+	return em.withMethod(r, func(d *directory, u *user, t string) (int, any, *apiError) {
 		if t != TypeMobile {
 			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be disabled only on a mobile phone method.")
 		}

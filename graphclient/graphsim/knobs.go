@@ -3,6 +3,8 @@ package graphsim
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
@@ -11,7 +13,7 @@ import (
 	"time"
 )
 
-// bucket is the throttle's token bucket. Guarded by Server.knobsMu.
+// bucket is the throttle's token bucket. Guarded by Emulator.knobsMu.
 type bucket struct {
 	rate   float64
 	burst  float64
@@ -40,17 +42,76 @@ func (b *bucket) take(now time.Time) (ok bool, wait time.Duration, used float64)
 	return false, wait, 1
 }
 
+// Knobs returns the current behaviour settings.
+func (em *Emulator) Knobs() Knobs {
+	em.knobsMu.Lock()
+	defer em.knobsMu.Unlock()
+	return em.knobs
+}
+
+// SetKnobs replaces the behaviour settings; requests that arrive afterwards see
+// them. The throttle bucket starts full when its rate or burst changes.
+func (em *Emulator) SetKnobs(k Knobs) error {
+	if err := k.validate(); err != nil {
+		return err
+	}
+	if k.ThrottleScope == "" {
+		k.ThrottleScope = ThrottleWrites
+	}
+	if k.SmsRefusal == "" {
+		k.SmsRefusal = RefusalStateAndCode
+	}
+	if k.ThrottleRate > 0 && k.ThrottleBurst <= 0 {
+		k.ThrottleBurst = max(1, int(k.ThrottleRate))
+	}
+	em.knobsMu.Lock()
+	defer em.knobsMu.Unlock()
+	if em.rng == nil || k.Seed != em.knobs.Seed {
+		em.rng = newLockedRand(k.Seed)
+	}
+	if k.ThrottleRate != em.knobs.ThrottleRate || k.ThrottleBurst != em.knobs.ThrottleBurst {
+		em.bucket.reset(k.ThrottleRate, k.ThrottleBurst, time.Now())
+	}
+	em.knobs = k
+	return nil
+}
+
+func (k Knobs) validate() error {
+	for name, p := range map[string]float64{"fault503": k.Fault503, "faultReset": k.FaultReset, "faultAmbiguous": k.FaultAmbiguous} {
+		if !(p >= 0 && p <= 1) { // NaN too
+			return fmt.Errorf("graphsim: %s must be a probability between 0 and 1, got %v", name, p)
+		}
+	}
+	if !(k.ThrottleRate >= 0) || math.IsInf(k.ThrottleRate, 0) || k.ThrottleBurst < 0 {
+		return errors.New("graphsim: throttle rate and burst cannot be negative")
+	}
+	if k.LatencyBase < 0 || k.LatencyJitter < 0 {
+		return errors.New("graphsim: latency cannot be negative")
+	}
+	switch k.ThrottleScope {
+	case "", ThrottleWrites, ThrottleAll:
+	default:
+		return fmt.Errorf("graphsim: throttle scope must be %q or %q, got %q", ThrottleWrites, ThrottleAll, k.ThrottleScope)
+	}
+	switch k.SmsRefusal {
+	case "", RefusalStateAndCode, RefusalStateOnly, RefusalCodeOnly, RefusalSilent:
+	default:
+		return fmt.Errorf("graphsim: SMS refusal style must be one of state-and-code, state, code, silent; got %q", k.SmsRefusal)
+	}
+	return nil
+}
+
 // throttle applies the throttle knobs to a request: nil to go on, or the 429 to
 // answer. It sets x-ms-throttle-limit-percentage from 80 % of the budget on.
-func (s *Server) throttle(w http.ResponseWriter, write bool) *apiError {
-	s.knobsMu.Lock()
-	k := s.knobs
+func (em *Emulator) throttle(w http.ResponseWriter, write bool) *apiError {
+	em.knobsMu.Lock()
+	k := em.knobs
 	if k.ThrottleRate <= 0 || (k.ThrottleScope == ThrottleWrites && !write) {
-		s.knobsMu.Unlock()
+		em.knobsMu.Unlock()
 		return nil
 	}
-	ok, wait, used := s.bucket.take(time.Now())
-	s.knobsMu.Unlock()
+	ok, wait, used := em.bucket.take(time.Now())
+	em.knobsMu.Unlock()
 	if ok {
 		w.Header().Set("x-ms-resource-unit", "1")
 		if used >= 0.8 {
@@ -99,10 +160,10 @@ func (l *lockedRand) chance(p float64) bool {
 }
 
 // snapshot returns the knobs and the random source for one request.
-func (s *Server) snapshot() (Knobs, *lockedRand) {
-	s.knobsMu.Lock()
-	defer s.knobsMu.Unlock()
-	return s.knobs, s.rng
+func (em *Emulator) snapshot() (Knobs, *lockedRand) {
+	em.knobsMu.Lock()
+	defer em.knobsMu.Unlock()
+	return em.knobs, em.rng
 }
 
 // lockedRand is a math/rand source safe for concurrent use.

@@ -47,15 +47,23 @@ const (
 	RolePhoneReadAll      = rolePhoneReadAll
 )
 
-// Options configure a Server. The zero value is usable: a fresh tenant with one
-// application whose token carries UserAuthenticationMethod.ReadWrite.All, no users
-// and no faults.
+// Options configure an Emulator (New) or a Server (NewServer). For NewServer
+// the zero value is usable: a fresh tenant with one application whose token
+// carries UserAuthenticationMethod.ReadWrite.All, no users and no faults; New
+// needs URL besides.
 type Options struct {
-	// Addr is the address to listen on; default "127.0.0.1:0". NewServer does not
-	// check that it is a loopback address: the caller (phonereg sim) does.
+	// URL is the root at which clients reach an Emulator made by New, like
+	// "https://127.0.0.1:8443": the tokens' audience and issuer, the OpenID
+	// configuration and OData contexts are built on it. NewServer ignores it
+	// and uses its own address.
+	URL string
+	// Addr is the address NewServer listens on; default "127.0.0.1:0". NewServer
+	// does not check that it is a loopback address: the caller (phonereg sim)
+	// does. New ignores it.
 	Addr string
-	// ExtraHosts are DNS names or IP addresses added to the server certificate,
-	// for a server reached under another name than 127.0.0.1 / localhost.
+	// ExtraHosts are DNS names or IP addresses added to NewServer's certificate,
+	// for a server reached under another name than 127.0.0.1 / localhost. New
+	// ignores them.
 	ExtraHosts []string
 
 	// TenantID, ClientID and ClientSecret of the one application registered at

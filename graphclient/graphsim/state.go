@@ -73,8 +73,8 @@ func newDirectory(autoCreate bool) *directory {
 
 // AddUser creates a user from a seed and returns its object id. Seeded phones
 // must be in Graph's format, and an alternateMobile needs a mobile.
-func (s *Server) AddUser(u User) (string, error) {
-	d := s.dir
+func (em *Emulator) AddUser(u User) (string, error) {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if u.ID == "" {
@@ -224,8 +224,8 @@ func (d *directory) autoRegister(u *user) (collided bool) {
 
 // Methods returns the phone methods of the user with id or UPN key, in Graph's
 // order, and whether the user exists. It never auto-creates.
-func (s *Server) Methods(key string) ([]PhoneMethod, bool) {
-	d := s.dir
+func (em *Emulator) Methods(key string) ([]PhoneMethod, bool) {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u := d.lookupLocked(key)
@@ -245,8 +245,8 @@ type UserInfo struct {
 }
 
 // Users returns every user, in no particular order.
-func (s *Server) Users() []UserInfo {
-	d := s.dir
+func (em *Emulator) Users() []UserInfo {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := make([]UserInfo, 0, len(d.byID))
@@ -258,8 +258,8 @@ func (s *Server) Users() []UserInfo {
 
 // SetSmsSignInPolicy puts the user in (allowed) or out of the SMS sign-in
 // policy. Taking a user out unregisters its number. It never auto-creates.
-func (s *Server) SetSmsSignInPolicy(key string, allowed bool) error {
-	d := s.dir
+func (em *Emulator) SetSmsSignInPolicy(key string, allowed bool) error {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u := d.lookupLocked(key)

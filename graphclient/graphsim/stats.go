@@ -65,26 +65,26 @@ func (st *stats) add(r Request) {
 }
 
 // Requests returns a copy of the request log, oldest first.
-func (s *Server) Requests() []Request {
-	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
-	return append([]Request(nil), s.stats.log...)
+func (em *Emulator) Requests() []Request {
+	em.stats.mu.Lock()
+	defer em.stats.mu.Unlock()
+	return append([]Request(nil), em.stats.log...)
 }
 
 // ResetRequests empties the request log.
-func (s *Server) ResetRequests() {
-	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
-	s.stats.log = nil
+func (em *Emulator) ResetRequests() {
+	em.stats.mu.Lock()
+	defer em.stats.mu.Unlock()
+	em.stats.log = nil
 }
 
 // Count returns how many logged requests had route and status. Status 0 counts
 // dropped connections; status -1 counts every status.
-func (s *Server) Count(route string, status int) int {
-	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
+func (em *Emulator) Count(route string, status int) int {
+	em.stats.mu.Lock()
+	defer em.stats.mu.Unlock()
 	n := 0
-	for _, r := range s.stats.log {
+	for _, r := range em.stats.log {
 		if r.Route == route && (status == -1 || r.Status == status) {
 			n++
 		}
@@ -99,11 +99,11 @@ type RouteStatus struct {
 }
 
 // Counts returns the number of logged requests by route and status.
-func (s *Server) Counts() map[RouteStatus]int {
-	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
+func (em *Emulator) Counts() map[RouteStatus]int {
+	em.stats.mu.Lock()
+	defer em.stats.mu.Unlock()
 	m := map[RouteStatus]int{}
-	for _, r := range s.stats.log {
+	for _, r := range em.stats.log {
 		m[RouteStatus{r.Route, r.Status}]++
 	}
 	return m
@@ -111,11 +111,11 @@ func (s *Server) Counts() map[RouteStatus]int {
 
 // Writes returns how many writes were applied to the state (creates, updates,
 // deletes, enable/disable), including those whose response was lost.
-func (s *Server) Writes() int {
-	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
+func (em *Emulator) Writes() int {
+	em.stats.mu.Lock()
+	defer em.stats.mu.Unlock()
 	n := 0
-	for _, r := range s.stats.log {
+	for _, r := range em.stats.log {
 		if r.Applied {
 			n++
 		}
@@ -171,7 +171,7 @@ func (w *statusRecorder) Flush() {
 // middleware gives every response a request-id, echoes client-request-id, and
 // logs the request, also when a handler drops the connection by panicking with
 // http.ErrAbortHandler.
-func (s *Server) middleware(next http.Handler) http.Handler {
+func (em *Emulator) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ri := &reqInfo{route: RouteUnknown}
@@ -192,7 +192,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			if p != nil {
 				status = 0
 			}
-			s.stats.add(Request{
+			em.stats.add(Request{
 				Time: start, Method: r.Method, Path: r.URL.EscapedPath(), Route: ri.route,
 				Status: status, Duration: time.Since(start), RequestID: reqID,
 				ClientRequestID: r.Header.Get("client-request-id"), ClientID: ri.clientID,

@@ -37,7 +37,7 @@ const (
 	FederatedAudience = "api://AzureADTokenExchange"
 
 	// ManagedIdentityPath is the path of the App Service-style managed identity
-	// endpoint; see Server.ManagedIdentityEnv.
+	// endpoint; see Emulator.ManagedIdentityEnv.
 	ManagedIdentityPath = "/msi/token"
 
 	grantClientCredentials  = "client_credentials"
@@ -75,7 +75,7 @@ type Application struct {
 	// claim at all. (Options.Roles differs: there nil means the default grant.)
 	Roles []string
 	// FederatedSubjects are the subjects of the application's federated
-	// identity credentials, each with issuer Server.URL+"/federation" and
+	// identity credentials, each with issuer URL+"/federation" (the emulator's root) and
 	// audience FederatedAudience. Empty means [DefaultFederatedSubject].
 	FederatedSubjects []string
 }
@@ -117,9 +117,9 @@ type tokenService struct {
 	lifetime time.Duration
 }
 
-// newTokenService creates the token service of s from s.opts and s.URL and
-// registers the start application.
-func newTokenService(s *Server) (*tokenService, error) {
+// newTokenService creates the token service of an emulator whose root is
+// base, and registers opts' start application.
+func newTokenService(base string, opts Options) (*tokenService, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("graphsim: token signing key: %w", err)
@@ -128,19 +128,19 @@ func newTokenService(s *Server) (*tokenService, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graphsim: federation signing key: %w", err)
 	}
-	lifetime := s.opts.TokenLifetime
+	lifetime := opts.TokenLifetime
 	if lifetime <= 0 {
 		lifetime = defaultTokenLifetime
 	}
 	t := &tokenService{
-		url:        s.URL,
-		tenantID:   s.opts.TenantID,
-		startApp:   s.opts.ClientID,
+		url:        base,
+		tenantID:   opts.TenantID,
+		startApp:   opts.ClientID,
 		key:        key,
 		keyID:      keyID(&key.PublicKey),
 		fedKey:     fedKey,
 		fedKeyID:   keyID(&fedKey.PublicKey),
-		fedIssuer:  s.URL + "/federation",
+		fedIssuer:  base + "/federation",
 		miHeader:   randomToken(24),
 		parser:     jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodES256.Alg()}), jwt.WithoutClaimsValidation()),
 		assertions: jwt.NewParser(jwt.WithValidMethods([]string{"PS256", "RS256", "ES256"}), jwt.WithoutClaimsValidation()),
@@ -148,10 +148,10 @@ func newTokenService(s *Server) (*tokenService, error) {
 		lifetime:   lifetime,
 	}
 	err = t.add(Application{
-		ClientID:     s.opts.ClientID,
-		ClientSecret: s.opts.ClientSecret,
-		Certificates: s.opts.ClientCertificates,
-		Roles:        s.opts.Roles,
+		ClientID:     opts.ClientID,
+		ClientSecret: opts.ClientSecret,
+		Certificates: opts.ClientCertificates,
+		Roles:        opts.Roles,
 	})
 	if err != nil {
 		return nil, err
@@ -234,15 +234,15 @@ func (t *tokenService) knownTenant(tenant string) bool {
 // AddApplication registers another application in the tenant, for tests with
 // several clients (user-assigned managed identities, certificates, federated
 // credentials). See Application for the meaning of its fields.
-func (s *Server) AddApplication(app Application) error {
-	return s.tokens.add(app)
+func (em *Emulator) AddApplication(app Application) error {
+	return em.tokens.add(app)
 }
 
 // SetRoles replaces the application permissions of clientID; tokens issued
 // afterwards carry them, tokens already issued keep theirs (as with Entra).
 // nil or empty roles mean no grant: no roles claim.
-func (s *Server) SetRoles(clientID string, roles []string) error {
-	t := s.tokens
+func (em *Emulator) SetRoles(clientID string, roles []string) error {
+	t := em.tokens
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	a, ok := t.apps[strings.ToLower(clientID)]
@@ -255,21 +255,21 @@ func (s *Server) SetRoles(clientID string, roles []string) error {
 
 // SetTokenLifetime sets the lifetime of access tokens issued afterwards; d <= 0
 // restores the default of one hour.
-func (s *Server) SetTokenLifetime(d time.Duration) {
+func (em *Emulator) SetTokenLifetime(d time.Duration) {
 	if d <= 0 {
 		d = defaultTokenLifetime
 	}
-	s.tokens.mu.Lock()
-	defer s.tokens.mu.Unlock()
-	s.tokens.lifetime = d
+	em.tokens.mu.Lock()
+	defer em.tokens.mu.Unlock()
+	em.tokens.lifetime = d
 }
 
 // IssueToken mints an access token for clientID with its current roles,
 // without a token request, for tests that call Graph directly. lifetime 0
 // means the current token lifetime; a negative lifetime gives a token that has
 // already expired.
-func (s *Server) IssueToken(clientID string, lifetime time.Duration) (string, error) {
-	t := s.tokens
+func (em *Emulator) IssueToken(clientID string, lifetime time.Duration) (string, error) {
+	t := em.tokens
 	a, ok := t.app(clientID)
 	if !ok {
 		return "", fmt.Errorf("graphsim: no application %s", clientID)
@@ -287,12 +287,12 @@ func (s *Server) IssueToken(clientID string, lifetime time.Duration) (string, er
 // URL+"/federation", audience FederatedAudience, the application's first
 // federated subject, valid for an hour. Write it to the file named by
 // WorkloadIdentityCredentialOptions.TokenFilePath (AZURE_FEDERATED_TOKEN_FILE).
-func (s *Server) FederatedToken(clientID string) (string, error) {
-	a, ok := s.tokens.app(clientID)
+func (em *Emulator) FederatedToken(clientID string) (string, error) {
+	a, ok := em.tokens.app(clientID)
 	if !ok {
 		return "", fmt.Errorf("graphsim: no application %s", clientID)
 	}
-	return s.tokens.federatedAssertion(a.subjects[0], time.Now(), federatedTokenLifetime)
+	return em.tokens.federatedAssertion(a.subjects[0], time.Now(), federatedTokenLifetime)
 }
 
 // ManagedIdentityEnv returns the values of IDENTITY_ENDPOINT and
@@ -304,8 +304,8 @@ func (s *Server) FederatedToken(clientID string) (string, error) {
 // ClientOptions.Transport must trust the server's CA (Client or Transport);
 // MSAL sends the App Service request through it and accepts https. err is
 // always nil today; it leaves room for an endpoint that has to be started.
-func (s *Server) ManagedIdentityEnv() (endpoint, header string, err error) {
-	return s.tokens.url + ManagedIdentityPath, s.tokens.miHeader, nil
+func (em *Emulator) ManagedIdentityEnv() (endpoint, header string, err error) {
+	return em.tokens.url + ManagedIdentityPath, em.tokens.miHeader, nil
 }
 
 // routes registers the token service's endpoints. The tenant-scoped ones

@@ -1,5 +1,8 @@
 package graphsim
 
+// The control endpoints under /_sim/: a test or script in another process
+// reads and changes a running emulator through them (see AdminHeader).
+
 import (
 	"crypto/subtle"
 	"encoding/json"

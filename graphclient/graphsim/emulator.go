@@ -1,5 +1,9 @@
 package graphsim
 
+// The Emulator: the handler that serves Graph, the token service and the
+// control endpoints, and the identity it was made with. Server (server.go)
+// puts it behind a TLS listener.
+
 import (
 	"fmt"
 	"net/http"
@@ -9,6 +13,10 @@ import (
 
 	"github.com/google/uuid"
 )
+
+// maxRequestBody bounds every request body the emulator reads (Graph, token
+// and control endpoints): it only ever needs small JSON or form bodies.
+const maxRequestBody = 64 << 10
 
 // Emulator is the emulated Graph and Entra token service as an http.Handler,
 // without a listener: Server wraps one in a TLS server, as httptest.Server

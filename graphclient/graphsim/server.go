@@ -1,16 +1,15 @@
 package graphsim
 
+// Server: an Emulator behind a TLS listener on loopback, like httptest.Server,
+// and the HTTP clients that trust it.
+
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"time"
@@ -106,71 +105,6 @@ func (s *Server) Transport() *http.Transport {
 	}
 }
 
-// makeCertificates creates the CA and the server's leaf certificate for
-// 127.0.0.1, ::1, localhost, the listening address and extra hosts.
-func (s *Server) makeCertificates(addr net.Addr, extra []string) (tls.Certificate, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{CommonName: "phonereg graphsim CA", Organization: []string{"phonereg"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(30 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject:      pkix.Name{CommonName: "graphsim", Organization: []string{"phonereg"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(30 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	if ta, ok := addr.(*net.TCPAddr); ok && !ta.IP.IsUnspecified() && !ta.IP.IsLoopback() {
-		leafTmpl.IPAddresses = append(leafTmpl.IPAddresses, ta.IP)
-	}
-	for _, h := range extra {
-		if ip := net.ParseIP(h); ip != nil {
-			leafTmpl.IPAddresses = append(leafTmpl.IPAddresses, ip)
-		} else if h != "" {
-			leafTmpl.DNSNames = append(leafTmpl.DNSNames, h)
-		}
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &leafKey.PublicKey, caKey)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	s.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	s.certPool = x509.NewCertPool()
-	s.certPool.AddCert(caCert)
-	return tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey}, nil
-}
-
-func randomSerial() *big.Int {
-	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	return n
-}
-
 // urlHost is addr as a URL host: IPv6 in brackets, an unspecified address as
 // 127.0.0.1.
 func urlHost(addr net.Addr) string {
@@ -184,3 +118,7 @@ func urlHost(addr net.Addr) string {
 	}
 	return net.JoinHostPort(ip.String(), fmt.Sprint(ta.Port))
 }
+
+// quietLog discards net/http's server log (TLS handshake noise from clients
+// that do not trust the CA, aborted handlers).
+func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }

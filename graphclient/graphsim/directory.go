@@ -1,5 +1,10 @@
 package graphsim
 
+// The emulated tenant's directory: users, their phone methods by type with
+// Graph's fixed method ids, and the SMS sign-in registry in which a number
+// belongs to one user only. The Graph handlers (graph_methods.go) and the
+// Emulator's state methods below both go through its lock.
+
 import (
 	"fmt"
 	"net/http"
@@ -8,6 +13,31 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+)
+
+// Phone types, as Graph spells them.
+const (
+	TypeMobile          = "mobile"
+	TypeAlternateMobile = "alternateMobile"
+	TypeOffice          = "office"
+)
+
+// The fixed method id of each phone type, the same in every tenant.
+const (
+	MobileMethodID          = "3179e48a-750b-4051-897c-87b9720928f7"
+	AlternateMobileMethodID = "b6332ec1-7057-4abe-9331-3d72feddfe41"
+	OfficeMethodID          = "e37fc753-ff3b-4958-9484-eaa9425c82bc"
+)
+
+// SMS sign-in states (smsSignInState), as Graph spells them.
+const (
+	StateNotSupported         = "notSupported"
+	StateNotAllowedByPolicy   = "notAllowedByPolicy"
+	StateNotEnabled           = "notEnabled"
+	StatePhoneNumberNotUnique = "phoneNumberNotUnique"
+	StateReady                = "ready"
+	StateNotConfigured        = "notConfigured"
+	StateUnknownFutureValue   = "unknownFutureValue"
 )
 
 // PhoneMethod is a phoneAuthenticationMethod as the emulator holds it.

@@ -20,6 +20,15 @@ import (
 // versions are the Graph API versions every rule is checked on.
 var versions = []string{"v1.0", "beta"}
 
+// Users and numbers the tests share.
+const (
+	upnA = "ada@contoso.com"
+	upnB = "bob@contoso.com"
+	numA = "+1 2065550100"
+	numB = "+1 2065550101"
+	numC = "+44 2079460958"
+)
+
 // sim is a running emulator with an HTTP/2 client and an application token
 // obtained through the real azidentity ClientSecretCredential.
 type sim struct {

@@ -6,6 +6,7 @@ package graphsim
 // operations themselves are in graph_methods.go.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -58,9 +59,9 @@ func lastSegment(p string) string {
 type graphHandler func(r *http.Request, body []byte, k Knobs) (int, any, *apiError)
 
 // graph wraps an operation with what the service does around every request, in
-// order: dropped connections, authentication, throttling, latency, 503s,
-// permissions (latency before authentication with ThrottleAfterLatency); then it runs the operation and, for an ambiguous fault, drops
-// the response of an applied write.
+// order: dropped connections, then admit (authentication, throttling, latency,
+// 503s), permissions and the body; then it runs the operation and, for an
+// ambiguous fault, drops the response of an applied write.
 func (em *Emulator) graph(route string, perm permission, h graphHandler) http.Handler {
 	write := perm != permRead
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -71,58 +72,17 @@ func (em *Emulator) graph(route string, perm permission, h graphHandler) http.Ha
 			ri.fault = "reset"
 			panic(http.ErrAbortHandler)
 		}
-		wait := func() bool {
-			if d := rng.latency(k); d > 0 {
-				t := time.NewTimer(d)
-				select {
-				case <-t.C:
-				case <-r.Context().Done():
-					t.Stop()
-					return false
-				}
-			}
-			return true
-		}
-		if k.ThrottleAfterLatency && !wait() {
-			return
-		}
-		p, aerr := em.tokens.authenticate(r)
-		if aerr != nil {
-			// Graph's 401s carry a challenge; clients re-authenticate on it.
-			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+em.url+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
-			writeGraphError(w, r, aerr)
-			return
-		}
-		ri.clientID = p.clientID
-		if aerr := em.throttle(w, write); aerr != nil {
-			ri.fault = "throttled"
-			writeGraphError(w, r, aerr)
-			return
-		}
-		if !k.ThrottleAfterLatency && !wait() {
-			return
-		}
-		if rng.chance(k.Fault503) {
-			ri.fault = "503"
-			e := newAPIError(http.StatusServiceUnavailable, codeUnavailable, "The service is temporarily unavailable. Please try again later.")
-			if rng.chance(0.5) {
-				e.header = http.Header{"Retry-After": {"1"}}
-			}
-			writeGraphError(w, r, e)
+		p, ok := em.admit(w, r, k, rng, write)
+		if !ok {
 			return
 		}
 		if !allowed(p.roles, perm, k.PhoneRoleCanManageSms) {
 			writeGraphError(w, r, newAPIError(http.StatusForbidden, codeDenied, msgDenied))
 			return
 		}
-		var body []byte
-		if r.Method == http.MethodPost || r.Method == http.MethodPatch {
-			var err error
-			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-			if err != nil {
-				writeGraphError(w, r, newAPIError(http.StatusRequestEntityTooLarge, codeBadRequest, "The request body is too large."))
-				return
-			}
+		body, ok := readBody(w, r)
+		if !ok {
+			return
 		}
 		status, out, aerr := h(r, body, k)
 		if write && ri.applied && rng.chance(k.FaultAmbiguous) {
@@ -138,4 +98,72 @@ func (em *Emulator) graph(route string, perm permission, h graphHandler) http.Ha
 			w.WriteHeader(status)
 		}
 	})
+}
+
+// admit is what Graph's gateway does before an operation: it authenticates
+// the token, applies the throttle and the latency (in that order, or latency
+// first with ThrottleAfterLatency) and injects 503s. It returns the token's
+// principal, or false once it has answered or the client has gone.
+func (em *Emulator) admit(w http.ResponseWriter, r *http.Request, k Knobs, rng *lockedRand, write bool) (principal, bool) {
+	ri := info(r)
+	wait := func() bool { return sleep(r.Context(), rng.latency(k)) }
+	if k.ThrottleAfterLatency && !wait() {
+		return principal{}, false
+	}
+	p, aerr := em.tokens.authenticate(r)
+	if aerr != nil {
+		// Graph's 401s carry a challenge; clients re-authenticate on it.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+em.url+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+		writeGraphError(w, r, aerr)
+		return principal{}, false
+	}
+	ri.clientID = p.clientID
+	if aerr := em.throttle(w, write); aerr != nil {
+		ri.fault = "throttled"
+		writeGraphError(w, r, aerr)
+		return principal{}, false
+	}
+	if !k.ThrottleAfterLatency && !wait() {
+		return principal{}, false
+	}
+	if rng.chance(k.Fault503) {
+		ri.fault = "503"
+		e := newAPIError(http.StatusServiceUnavailable, codeUnavailable, "The service is temporarily unavailable. Please try again later.")
+		if rng.chance(0.5) {
+			e.header = http.Header{"Retry-After": {"1"}}
+		}
+		writeGraphError(w, r, e)
+		return principal{}, false
+	}
+	return p, true
+}
+
+// sleep waits for d, or until ctx is done; it reports whether the wait ran
+// its course.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// readBody reads the body of a POST or PATCH (nil for other methods), or
+// answers 413 and returns false when it is larger than maxRequestBody.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPatch {
+		return nil, true
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		writeGraphError(w, r, newAPIError(http.StatusRequestEntityTooLarge, codeBadRequest, "The request body is too large."))
+		return nil, false
+	}
+	return body, true
 }

@@ -122,7 +122,10 @@ func withDefaults(opts Options) Options {
 // ServeHTTP serves Graph under /v1.0 and /beta, the token service under
 // /{tenant}, /common and ManagedIdentityPath, and the control endpoints under
 // /_sim/ (see AdminHeader). Every response carries request-id and
-// client-request-id, and every request is logged (see Requests).
+// client-request-id, and every request is logged (see Requests). The faults
+// that drop a connection (Knobs.FaultReset, Knobs.FaultAmbiguous) panic with
+// http.ErrAbortHandler, which net/http's server answers by closing the
+// connection; a caller of ServeHTTP outside net/http must recover it.
 func (em *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	em.handler.ServeHTTP(w, r)
 }

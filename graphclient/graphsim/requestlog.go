@@ -61,7 +61,8 @@ func (st *stats) add(r Request) {
 	st.log = append(st.log, r)
 }
 
-// Requests returns a copy of the request log, oldest first.
+// Requests returns a copy of the request log, oldest first. The log keeps the
+// newest million requests or so: when full, it drops its older half.
 func (em *Emulator) Requests() []Request {
 	em.stats.mu.Lock()
 	defer em.stats.mu.Unlock()

@@ -20,7 +20,7 @@ import (
 // Emulator's methods (AddUser, SetKnobs, Requests, TenantID, ...) are
 // promoted. Its methods are safe for concurrent use.
 type Server struct {
-	// Emulator is the handler the server serves.
+	// Emulator is the handler the server serves; its state is the server's.
 	*Emulator
 	// URL is the server's root, e.g. "https://127.0.0.1:43127". Graph is served
 	// under URL+"/v1.0" and URL+"/beta", the token service under URL+"/{tenant}".
@@ -67,7 +67,8 @@ func NewServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close shuts the server down, dropping open connections.
+// Close shuts the server down, dropping open connections. The Emulator's
+// state stays readable.
 func (s *Server) Close() {
 	s.srv.Close()
 }

@@ -151,8 +151,8 @@ func (em *Emulator) IssueToken(clientID string, lifetime time.Duration) (string,
 
 // FederatedToken returns an assertion for clientID's federated identity
 // credential, like the service account token Kubernetes projects for workload
-// identity: a JWT signed by the server's federation key with issuer
-// URL+"/federation", audience FederatedAudience, the application's first
+// identity: a JWT signed by the emulator's federation key with issuer
+// GraphURL()+"/federation", audience FederatedAudience, the application's first
 // federated subject, valid for an hour. Write it to the file named by
 // WorkloadIdentityCredentialOptions.TokenFilePath (AZURE_FEDERATED_TOKEN_FILE).
 func (em *Emulator) FederatedToken(clientID string) (string, error) {

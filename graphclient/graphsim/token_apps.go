@@ -33,7 +33,7 @@ type Application struct {
 	// claim at all. (Options.Roles differs: there nil means the default grant.)
 	Roles []string
 	// FederatedSubjects are the subjects of the application's federated
-	// identity credentials, each with issuer URL+"/federation" (the emulator's root) and
+	// identity credentials, each with issuer GraphURL()+"/federation" and
 	// audience FederatedAudience. Empty means [DefaultFederatedSubject].
 	FederatedSubjects []string
 }

@@ -18,9 +18,10 @@ import (
 // its App Service source (api-version 2019-08-01). The identity is the start
 // application (system-assigned) or, with ManagedIdentityCredentialOptions.ID
 // set to ClientID or ObjectID of another registered application, that one
-// (user-assigned). The endpoint is on this HTTPS server, so the credential's
-// ClientOptions.Transport must trust the server's CA (Client or Transport);
-// MSAL sends the App Service request through it and accepts https. err is
+// (user-assigned). The endpoint is under the emulator's HTTPS URL, so the
+// credential's ClientOptions.Transport must trust its certificate (with a
+// Server, Client or Transport); MSAL sends the App Service request through it
+// and accepts https. err is
 // always nil today; it leaves room for an endpoint that has to be started.
 func (em *Emulator) ManagedIdentityEnv() (endpoint, header string, err error) {
 	return em.tokens.url + ManagedIdentityPath, em.tokens.miHeader, nil

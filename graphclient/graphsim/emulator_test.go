@@ -1,18 +1,11 @@
 package graphsim
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // TestEmulatorBehindHTTPTest serves an Emulator from httptest's TLS server, as
@@ -32,26 +25,10 @@ func TestEmulatorBehindHTTPTest(t *testing.T) {
 	if em.GraphURL() != root || em.AuthorityHost() != root || em.Scope() != root+"/.default" {
 		t.Fatalf("got GraphURL %q AuthorityHost %q Scope %q; want %q, %q, %q/.default", em.GraphURL(), em.AuthorityHost(), em.Scope(), root, root, root)
 	}
-	cred, err := azidentity.NewClientSecretCredential(em.TenantID(), em.ClientID(), em.ClientSecret(),
-		&azidentity.ClientSecretCredentialOptions{
-			ClientOptions: azcore.ClientOptions{
-				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: em.AuthorityHost()},
-				Transport: ts.Client(),
-			},
-			DisableInstanceDiscovery: true,
-		})
-	if err != nil {
-		t.Fatalf("NewClientSecretCredential: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{em.Scope()}})
-	if err != nil {
-		t.Fatalf("GetToken: %v", err)
-	}
+	tok := emulatorToken(t, em, ts.Client(), em.ClientID(), em.ClientSecret())
 
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, root+phonesPath("v1.0", upnA), nil)
-	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req, _ := http.NewRequest(http.MethodGet, root+phonesPath("v1.0", upnA), nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := ts.Client().Do(req)
 	if err != nil {
 		t.Fatalf("list: %v", err)

@@ -66,11 +66,18 @@ func credentialToken(t testing.TB, s *Server) string {
 // credentialTokenFor is credentialToken for another registered application.
 func credentialTokenFor(t testing.TB, s *Server, clientID, secret string) string {
 	t.Helper()
-	cred, err := azidentity.NewClientSecretCredential(s.TenantID(), clientID, secret,
+	return emulatorToken(t, s.Emulator, s.Client(), clientID, secret)
+}
+
+// emulatorToken is credentialTokenFor an Emulator served by any server that
+// hc trusts.
+func emulatorToken(t testing.TB, em *Emulator, hc *http.Client, clientID, secret string) string {
+	t.Helper()
+	cred, err := azidentity.NewClientSecretCredential(em.TenantID(), clientID, secret,
 		&azidentity.ClientSecretCredentialOptions{
 			ClientOptions: azcore.ClientOptions{
-				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.AuthorityHost()},
-				Transport: s.Client(),
+				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: em.AuthorityHost()},
+				Transport: hc,
 			},
 			DisableInstanceDiscovery: true,
 		})
@@ -79,7 +86,7 @@ func credentialTokenFor(t testing.TB, s *Server, clientID, secret string) string
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{s.Scope()}})
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{em.Scope()}})
 	if err != nil {
 		t.Fatalf("GetToken: %v", err)
 	}

@@ -57,6 +57,13 @@ func New(opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newEmulator(base, opts)
+}
+
+// newEmulator is New for a root URL already in its canonical form, such as
+// NewServer's own address (which may carry an IPv6 zone that url.Parse would
+// refuse).
+func newEmulator(base string, opts Options) (*Emulator, error) {
 	opts.URL = base
 	opts = withDefaults(opts)
 	em := &Emulator{
@@ -73,8 +80,8 @@ func New(opts Options) (*Emulator, error) {
 			return nil, err
 		}
 	}
-	em.tokens, err = newTokenService(base, opts)
-	if err != nil {
+	var err error
+	if em.tokens, err = newTokenService(base, opts); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()

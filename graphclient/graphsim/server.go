@@ -43,8 +43,7 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("graphsim: listen on %s: %w", opts.Addr, err)
 	}
 	s := &Server{URL: "https://" + urlHost(ln.Addr())}
-	opts.URL = s.URL
-	if s.Emulator, err = New(opts); err != nil {
+	if s.Emulator, err = newEmulator(s.URL, opts); err != nil {
 		ln.Close()
 		return nil, err
 	}

@@ -1,5 +1,8 @@
 package graphsim
 
+// The control endpoints under /_sim/: a test or script in another process
+// reads and changes a running emulator through them (see AdminHeader).
+
 import (
 	"crypto/subtle"
 	"encoding/json"
@@ -18,47 +21,47 @@ import (
 //	GET  /_sim/requests  the request log
 const AdminHeader = "x-graphsim-admin"
 
-func (s *Server) adminRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /_sim/knobs", s.admin(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Knobs())
+func (em *Emulator) adminRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /_sim/knobs", em.admin(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, em.Knobs())
 	}))
-	mux.Handle("PUT /_sim/knobs", s.admin(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("PUT /_sim/knobs", em.admin(func(w http.ResponseWriter, r *http.Request) {
 		var k Knobs
 		if err := decodeAdmin(w, r, &k); err != nil {
 			return
 		}
-		if err := s.SetKnobs(k); err != nil {
+		if err := em.SetKnobs(k); err != nil {
 			writeGraphError(w, r, newAPIError(http.StatusBadRequest, codeBadRequest, err.Error()))
 			return
 		}
-		writeJSON(w, http.StatusOK, s.Knobs())
+		writeJSON(w, http.StatusOK, em.Knobs())
 	}))
-	mux.Handle("GET /_sim/users", s.admin(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Users())
+	mux.Handle("GET /_sim/users", em.admin(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, em.Users())
 	}))
-	mux.Handle("POST /_sim/users", s.admin(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("POST /_sim/users", em.admin(func(w http.ResponseWriter, r *http.Request) {
 		var u User
 		if err := decodeAdmin(w, r, &u); err != nil {
 			return
 		}
-		id, err := s.AddUser(u)
+		id, err := em.AddUser(u)
 		if err != nil {
 			writeGraphError(w, r, newAPIError(http.StatusBadRequest, codeBadRequest, err.Error()))
 			return
 		}
 		writeJSON(w, http.StatusCreated, map[string]string{"id": id})
 	}))
-	mux.Handle("GET /_sim/requests", s.admin(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Requests())
+	mux.Handle("GET /_sim/requests", em.admin(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, em.Requests())
 	}))
 }
 
 // admin checks AdminHeader before running h.
-func (s *Server) admin(h http.HandlerFunc) http.Handler {
+func (em *Emulator) admin(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, RouteAdmin)
 		got := r.Header.Get(AdminHeader)
-		if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.ClientSecret)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(em.opts.ClientSecret)) != 1 {
 			writeGraphError(w, r, newAPIError(http.StatusUnauthorized, "InvalidAuthenticationToken",
 				"The control endpoints need the "+AdminHeader+" header with the application's client secret."))
 			return

@@ -1,13 +1,15 @@
 package graphsim
 
+// The Graph side of the emulator: its routes on /v1.0 and /beta, and graph,
+// the wrapper that does around every operation what the service does (faults,
+// authentication, throttling, latency, permissions, ambiguous writes). The
+// operations themselves are in graph_methods.go.
+
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -28,26 +30,17 @@ const (
 	odataType           = "#microsoft.graph.phoneAuthenticationMethod"
 )
 
-// permission says which roles allow an operation.
-type permission int
-
-const (
-	permRead permission = iota
-	permWrite
-	permManage // delete, enable/disable SMS sign-in
-)
-
 // graphRoutes registers the Graph endpoints on both API versions.
-func (s *Server) graphRoutes(mux *http.ServeMux) {
+func (em *Emulator) graphRoutes(mux *http.ServeMux) {
 	for _, v := range []string{"/v1.0", "/beta"} {
 		base := v + "/users/{user}/authentication/phoneMethods"
-		mux.Handle("GET "+base, s.graph(RouteList, permRead, s.handleList))
-		mux.Handle("POST "+base, s.graph(RouteCreate, permWrite, s.handleCreate))
-		mux.Handle("GET "+base+"/{method}", s.graph(RouteGet, permRead, s.handleGet))
-		mux.Handle("PATCH "+base+"/{method}", s.graph(RouteUpdate, permWrite, s.handleUpdate))
-		mux.Handle("DELETE "+base+"/{method}", s.graph(RouteDelete, permManage, s.handleDelete))
-		mux.Handle("POST "+base+"/{method}/enableSmsSignIn", s.graph(RouteEnableSms, permManage, s.handleEnable))
-		mux.Handle("POST "+base+"/{method}/disableSmsSignIn", s.graph(RouteDisableSms, permManage, s.handleDisable))
+		mux.Handle("GET "+base, em.graph(RouteList, permRead, em.handleList))
+		mux.Handle("POST "+base, em.graph(RouteCreate, permWrite, em.handleCreate))
+		mux.Handle("GET "+base+"/{method}", em.graph(RouteGet, permRead, em.handleGet))
+		mux.Handle("PATCH "+base+"/{method}", em.graph(RouteUpdate, permWrite, em.handleUpdate))
+		mux.Handle("DELETE "+base+"/{method}", em.graph(RouteDelete, permManage, em.handleDelete))
+		mux.Handle("POST "+base+"/{method}/enableSmsSignIn", em.graph(RouteEnableSms, permManage, em.handleEnable))
+		mux.Handle("POST "+base+"/{method}/disableSmsSignIn", em.graph(RouteDisableSms, permManage, em.handleDisable))
 		mux.Handle(v+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			writeGraphError(w, r, newAPIError(http.StatusBadRequest, "BadRequest",
 				fmt.Sprintf("Resource not found for the segment '%s'.", lastSegment(r.URL.Path))))
@@ -66,71 +59,30 @@ func lastSegment(p string) string {
 type graphHandler func(r *http.Request, body []byte, k Knobs) (int, any, *apiError)
 
 // graph wraps an operation with what the service does around every request, in
-// order: dropped connections, authentication, throttling, latency, 503s,
-// permissions (latency before authentication with ThrottleAfterLatency); then it runs the operation and, for an ambiguous fault, drops
-// the response of an applied write.
-func (s *Server) graph(route string, perm permission, h graphHandler) http.Handler {
+// order: dropped connections, then admit (authentication, throttling, latency,
+// 503s), permissions and the body; then it runs the operation and, for an
+// ambiguous fault, drops the response of an applied write.
+func (em *Emulator) graph(route string, perm permission, h graphHandler) http.Handler {
 	write := perm != permRead
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
 		ri.route = route
-		k, rng := s.snapshot()
+		k, rng := em.snapshot()
 		if rng.chance(k.FaultReset) {
 			ri.fault = "reset"
 			panic(http.ErrAbortHandler)
 		}
-		wait := func() bool {
-			if d := rng.latency(k); d > 0 {
-				t := time.NewTimer(d)
-				select {
-				case <-t.C:
-				case <-r.Context().Done():
-					t.Stop()
-					return false
-				}
-			}
-			return true
-		}
-		if k.ThrottleAfterLatency && !wait() {
-			return
-		}
-		p, aerr := s.tokens.authenticate(r)
-		if aerr != nil {
-			// Graph's 401s carry a challenge; clients re-authenticate on it.
-			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.URL+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
-			writeGraphError(w, r, aerr)
-			return
-		}
-		ri.clientID = p.clientID
-		if aerr := s.throttle(w, write); aerr != nil {
-			ri.fault = "throttled"
-			writeGraphError(w, r, aerr)
-			return
-		}
-		if !k.ThrottleAfterLatency && !wait() {
-			return
-		}
-		if rng.chance(k.Fault503) {
-			ri.fault = "503"
-			e := newAPIError(http.StatusServiceUnavailable, codeUnavailable, "The service is temporarily unavailable. Please try again later.")
-			if rng.chance(0.5) {
-				e.header = http.Header{"Retry-After": {"1"}}
-			}
-			writeGraphError(w, r, e)
+		p, ok := em.admit(w, r, k, rng, write)
+		if !ok {
 			return
 		}
 		if !allowed(p.roles, perm, k.PhoneRoleCanManageSms) {
 			writeGraphError(w, r, newAPIError(http.StatusForbidden, codeDenied, msgDenied))
 			return
 		}
-		var body []byte
-		if r.Method == http.MethodPost || r.Method == http.MethodPatch {
-			var err error
-			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-			if err != nil {
-				writeGraphError(w, r, newAPIError(http.StatusRequestEntityTooLarge, codeBadRequest, "The request body is too large."))
-				return
-			}
+		body, ok := readBody(w, r)
+		if !ok {
+			return
 		}
 		status, out, aerr := h(r, body, k)
 		if write && ri.applied && rng.chance(k.FaultAmbiguous) {
@@ -148,327 +100,70 @@ func (s *Server) graph(route string, perm permission, h graphHandler) http.Handl
 	})
 }
 
-// allowed reports whether roles grant perm (GRAPH.md's permission table).
-func allowed(roles []string, perm permission, phoneRoleManages bool) bool {
-	has := func(r string) bool { return slices.Contains(roles, r) }
-	switch perm {
-	case permRead:
-		return has(roleReadWriteAll) || has(rolePhoneReadWriteAll) || has(roleReadAll) || has(rolePhoneReadAll)
-	case permWrite:
-		return has(roleReadWriteAll) || has(rolePhoneReadWriteAll)
-	default:
-		return has(roleReadWriteAll) || (phoneRoleManages && has(rolePhoneReadWriteAll))
+// admit is what Graph's gateway does before an operation: it authenticates
+// the token, applies the throttle and the latency (in that order, or latency
+// first with ThrottleAfterLatency) and injects 503s. It returns the token's
+// principal, or false once it has answered or the client has gone.
+func (em *Emulator) admit(w http.ResponseWriter, r *http.Request, k Knobs, rng *lockedRand, write bool) (principal, bool) {
+	ri := info(r)
+	wait := func() bool { return sleep(r.Context(), rng.latency(k)) }
+	if k.ThrottleAfterLatency && !wait() {
+		return principal{}, false
 	}
-}
-
-// methodJSON is a phoneAuthenticationMethod on the wire.
-type methodJSON struct {
-	ODataType      string `json:"@odata.type"`
-	ID             string `json:"id"`
-	PhoneNumber    string `json:"phoneNumber"`
-	PhoneType      string `json:"phoneType"`
-	SmsSignInState string `json:"smsSignInState"`
-}
-
-// view is how a client sees a method: with the reason-hiding refusal styles,
-// the state never tells why SMS sign-in is off.
-func view(m PhoneMethod, k Knobs) methodJSON {
-	st := m.SmsSignInState
-	if hidesState(k) && (st == StateNotAllowedByPolicy || st == StatePhoneNumberNotUnique) {
-		st = StateNotEnabled
-	}
-	return methodJSON{ODataType: odataType, ID: m.ID, PhoneNumber: m.PhoneNumber, PhoneType: m.PhoneType, SmsSignInState: st}
-}
-
-func hidesState(k Knobs) bool {
-	return k.SmsRefusal == RefusalCodeOnly || k.SmsRefusal == RefusalSilent
-}
-
-func (s *Server) odataContext(r *http.Request, u *user, suffix string) string {
-	return fmt.Sprintf("%s/%s/$metadata#users('%s')/authentication/phoneMethods%s",
-		s.URL, strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0], url.PathEscape(u.id), suffix)
-}
-
-func (s *Server) handleList(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, aerr := d.find(r.PathValue("user"))
+	p, aerr := em.tokens.authenticate(r)
 	if aerr != nil {
-		return 0, nil, aerr
+		// Graph's 401s carry a challenge; clients re-authenticate on it.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+em.url+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+		writeGraphError(w, r, aerr)
+		return principal{}, false
 	}
-	value := []methodJSON{}
-	for _, m := range u.methods() {
-		value = append(value, view(m, k))
+	ri.clientID = p.clientID
+	if aerr := em.throttle(w, write); aerr != nil {
+		ri.fault = "throttled"
+		writeGraphError(w, r, aerr)
+		return principal{}, false
 	}
-	return http.StatusOK, map[string]any{"@odata.context": s.odataContext(r, u, ""), "value": value}, nil
-}
-
-// lookup finds the user and the phone type of the method id in the path. The
-// user's method of that type need not exist.
-func (d *directory) lookup(r *http.Request) (*user, string, *apiError) {
-	u, aerr := d.find(r.PathValue("user"))
-	if aerr != nil {
-		return nil, "", aerr
+	if !k.ThrottleAfterLatency && !wait() {
+		return principal{}, false
 	}
-	t, ok := typeOfMethodID(r.PathValue("method"))
-	if !ok {
-		return nil, "", methodNotFound(r.PathValue("method"))
-	}
-	return u, t, nil
-}
-
-func methodNotFound(id string) *apiError {
-	return newAPIError(http.StatusNotFound, codeNotFound, fmt.Sprintf("The phone method '%s' was not found for this user.", id))
-}
-
-func (s *Server) handleGet(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	return http.StatusOK, view(u.method(t), k), nil
-}
-
-// phoneBody is a create or update body. Fields are pointers so that "sent"
-// and "sent empty" differ.
-type phoneBody struct {
-	PhoneNumber    *string `json:"phoneNumber"`
-	PhoneType      *string `json:"phoneType"`
-	SmsSignInState *string `json:"smsSignInState"`
-	ID             *string `json:"id"`
-}
-
-// parsePhoneBody decodes a create or update body as Graph would: a JSON object,
-// known properties only, smsSignInState refused (read-only).
-func parsePhoneBody(body []byte) (phoneBody, *apiError) {
-	var pb phoneBody
-	bad := func(msg string) (phoneBody, *apiError) {
-		return phoneBody{}, newAPIError(http.StatusBadRequest, codeBadRequest, msg)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return bad("Empty Payload. JSON content expected.")
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return bad("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
-	}
-	for name, v := range raw {
-		var err error
-		switch name {
-		case "phoneNumber":
-			err = json.Unmarshal(v, &pb.PhoneNumber)
-		case "phoneType":
-			err = json.Unmarshal(v, &pb.PhoneType)
-		case "smsSignInState":
-			err = json.Unmarshal(v, &pb.SmsSignInState)
-			if err == nil {
-				return bad("The property 'smsSignInState' is read-only and cannot be set.")
-			}
-		case "id":
-			err = json.Unmarshal(v, &pb.ID)
-		case "@odata.type":
-			var ot string
-			err = json.Unmarshal(v, &ot)
-			if err == nil && ot != odataType && ot != strings.TrimPrefix(odataType, "#") {
-				return bad(fmt.Sprintf("A type named '%s' could not be resolved by the model.", ot))
-			}
-		default:
-			return bad(fmt.Sprintf("The property '%s' does not exist on type 'microsoft.graph.phoneAuthenticationMethod'.", name))
+	if rng.chance(k.Fault503) {
+		ri.fault = "503"
+		e := newAPIError(http.StatusServiceUnavailable, codeUnavailable, "The service is temporarily unavailable. Please try again later.")
+		if rng.chance(0.5) {
+			e.header = http.Header{"Retry-After": {"1"}}
 		}
-		if err != nil {
-			return bad(fmt.Sprintf("Cannot convert the literal for property '%s' to the expected type 'Edm.String'.", name))
-		}
+		writeGraphError(w, r, e)
+		return principal{}, false
 	}
-	return pb, nil
+	return p, true
 }
 
-func invalidNumber(n string) *apiError {
-	return newAPIError(http.StatusBadRequest, codeInvalidRequest,
-		fmt.Sprintf("Invalid phone number %q: phone numbers use the format \"+<country code> <number>x<extension>\", with extension optional.", n))
+// sleep waits for d, or until ctx is done; it reports whether the wait ran
+// its course.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
-func (s *Server) handleCreate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
-	pb, aerr := parsePhoneBody(body)
-	if aerr != nil {
-		return 0, nil, aerr
+// readBody reads the body of a POST or PATCH (nil for other methods), or
+// answers 413 and returns false when it is larger than maxRequestBody.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPatch {
+		return nil, true
 	}
-	if pb.PhoneType == nil || pb.PhoneNumber == nil {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "Both phoneNumber and phoneType are required.")
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		writeGraphError(w, r, newAPIError(http.StatusRequestEntityTooLarge, codeBadRequest, "The request body is too large."))
+		return nil, false
 	}
-	t := *pb.PhoneType
-	if _, ok := methodIDs[t]; !ok {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest,
-			fmt.Sprintf("The phoneType '%s' is not valid: use mobile, alternateMobile or office.", t))
-	}
-	if !graphNumber.MatchString(*pb.PhoneNumber) {
-		return 0, nil, invalidNumber(*pb.PhoneNumber)
-	}
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, aerr := d.find(r.PathValue("user"))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] != "" {
-		status, code := http.StatusBadRequest, codeBadRequest
-		if k.DuplicateTypeConflict {
-			status, code = http.StatusConflict, codeConflict
-		}
-		return 0, nil, newAPIError(status, code, fmt.Sprintf("The user already has a phone method of type %s.", t))
-	}
-	if t == TypeAlternateMobile && u.phones[TypeMobile] == "" {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "An alternateMobile phone requires a mobile phone to be registered first.")
-	}
-	u.phones[t] = *pb.PhoneNumber
-	info(r).applied = true
-	if t == TypeMobile && d.autoRegister(u) && k.NotUniqueConflict {
-		return 0, nil, newAPIError(http.StatusConflict, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
-	}
-	status := http.StatusCreated
-	if k.Create200 {
-		status = http.StatusOK
-	}
-	m := view(u.method(t), k)
-	out := struct {
-		Context string `json:"@odata.context"`
-		methodJSON
-	}{s.odataContext(r, u, "/$entity"), m}
-	return status, out, nil
-}
-
-func (s *Server) handleUpdate(r *http.Request, body []byte, k Knobs) (int, any, *apiError) {
-	pb, aerr := parsePhoneBody(body)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	if pb.PhoneType != nil && *pb.PhoneType != t {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The phoneType of a phone method cannot be changed.")
-	}
-	if pb.ID != nil && !strings.EqualFold(*pb.ID, methodIDs[t]) {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The id of a phone method cannot be changed.")
-	}
-	if pb.PhoneNumber == nil {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "phoneNumber is required.")
-	}
-	if !graphNumber.MatchString(*pb.PhoneNumber) {
-		return 0, nil, invalidNumber(*pb.PhoneNumber)
-	}
-	collided := false
-	if u.phones[t] != *pb.PhoneNumber {
-		if t == TypeMobile {
-			d.unregister(u)
-		}
-		u.phones[t] = *pb.PhoneNumber
-		info(r).applied = true
-		if t == TypeMobile {
-			collided = d.autoRegister(u)
-		}
-	}
-	if collided && k.NotUniqueConflict {
-		return 0, nil, newAPIError(http.StatusConflict, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
-	}
-	if k.Legacy200 {
-		return http.StatusOK, view(u.method(t), k), nil
-	}
-	return http.StatusNoContent, nil, nil
-}
-
-func (s *Server) handleDelete(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	if t == TypeMobile && u.phones[TypeAlternateMobile] != "" {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The mobile phone cannot be deleted while an alternateMobile phone is registered.")
-	}
-	if t == TypeMobile {
-		d.unregister(u)
-	}
-	delete(u.phones, t)
-	info(r).applied = true
-	return http.StatusNoContent, nil, nil
-}
-
-func (s *Server) handleEnable(r *http.Request, _ []byte, k Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	if t != TypeMobile {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be enabled only on a mobile phone method.")
-	}
-	ok := http.StatusNoContent
-	if k.Legacy200 {
-		ok = http.StatusOK
-	}
-	if u.smsEnabled {
-		return ok, nil, nil
-	}
-	if u.smsDisallowed {
-		return 0, nil, smsRefusal(k, codePolicyDisallows, "The user is not enabled for SMS sign-in by the authentication methods policy.")
-	}
-	if !d.register(u) {
-		return 0, nil, smsRefusal(k, codeNotUnique, "The phone number is already registered for SMS sign-in by another user.")
-	}
-	info(r).applied = true
-	return ok, nil, nil
-}
-
-// smsRefusal is a refused enableSmsSignIn in the configured style.
-func smsRefusal(k Knobs, code, message string) *apiError {
-	if k.SmsRefusal == RefusalStateOnly || k.SmsRefusal == RefusalSilent {
-		return newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in could not be enabled for this phone method.")
-	}
-	return newAPIError(http.StatusBadRequest, code, message)
-}
-
-func (s *Server) handleDisable(r *http.Request, _ []byte, _ Knobs) (int, any, *apiError) {
-	d := s.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, t, aerr := d.lookup(r)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if u.phones[t] == "" {
-		return 0, nil, methodNotFound(r.PathValue("method"))
-	}
-	if t != TypeMobile {
-		return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "SMS sign-in can be disabled only on a mobile phone method.")
-	}
-	if u.smsEnabled || u.smsNotUnique {
-		d.unregister(u)
-		info(r).applied = true
-	}
-	return http.StatusNoContent, nil, nil
+	return body, true
 }

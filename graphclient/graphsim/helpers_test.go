@@ -20,6 +20,15 @@ import (
 // versions are the Graph API versions every rule is checked on.
 var versions = []string{"v1.0", "beta"}
 
+// Users and numbers the tests share.
+const (
+	upnA = "ada@contoso.com"
+	upnB = "bob@contoso.com"
+	numA = "+1 2065550100"
+	numB = "+1 2065550101"
+	numC = "+44 2079460958"
+)
+
 // sim is a running emulator with an HTTP/2 client and an application token
 // obtained through the real azidentity ClientSecretCredential.
 type sim struct {
@@ -57,11 +66,18 @@ func credentialToken(t testing.TB, s *Server) string {
 // credentialTokenFor is credentialToken for another registered application.
 func credentialTokenFor(t testing.TB, s *Server, clientID, secret string) string {
 	t.Helper()
-	cred, err := azidentity.NewClientSecretCredential(s.TenantID(), clientID, secret,
+	return emulatorToken(t, s.Emulator, s.Client(), clientID, secret)
+}
+
+// emulatorToken is credentialTokenFor an Emulator served by any server that
+// hc trusts.
+func emulatorToken(t testing.TB, em *Emulator, hc *http.Client, clientID, secret string) string {
+	t.Helper()
+	cred, err := azidentity.NewClientSecretCredential(em.TenantID(), clientID, secret,
 		&azidentity.ClientSecretCredentialOptions{
 			ClientOptions: azcore.ClientOptions{
-				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.AuthorityHost()},
-				Transport: s.Client(),
+				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: em.AuthorityHost()},
+				Transport: hc,
 			},
 			DisableInstanceDiscovery: true,
 		})
@@ -70,7 +86,7 @@ func credentialTokenFor(t testing.TB, s *Server, clientID, secret string) string
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{s.Scope()}})
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{em.Scope()}})
 	if err != nil {
 		t.Fatalf("GetToken: %v", err)
 	}
@@ -209,15 +225,6 @@ func (r response) graphErr(t testing.TB) wireError {
 	var e wireError
 	r.decode(t, &e)
 	return e
-}
-
-// code is the Graph error code of the body, "" when there is none.
-func (r response) code() string {
-	var e wireError
-	if json.Unmarshal(r.Body, &e) != nil {
-		return ""
-	}
-	return e.Error.Code
 }
 
 // wantStatus fails the test unless r has status want.

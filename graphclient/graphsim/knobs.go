@@ -1,141 +1,165 @@
 package graphsim
 
+// Knobs, the behaviour settings that can change while the emulator runs, and
+// their validation. What they do is done in throttle.go, random.go and graph.go.
+
 import (
-	"crypto/rand"
-	"encoding/base64"
+	"errors"
+	"fmt"
 	"math"
-	mrand "math/rand/v2"
-	"net/http"
-	"strconv"
-	"sync"
 	"time"
 )
 
-// bucket is the throttle's token bucket. Guarded by Server.knobsMu.
-type bucket struct {
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
+// ThrottleScope says which requests the throttle counts.
+type ThrottleScope string
+
+// Throttle scopes.
+const (
+	ThrottleWrites ThrottleScope = "writes"
+	ThrottleAll    ThrottleScope = "all"
+)
+
+// SmsRefusalStyle says how a refused enableSmsSignIn tells why, since Graph does
+// not document it (GRAPH.md).
+type SmsRefusalStyle string
+
+// Refusal styles.
+const (
+	// RefusalStateAndCode: the method's smsSignInState shows the reason and the
+	// error's code names it too.
+	RefusalStateAndCode SmsRefusalStyle = "state-and-code"
+	// RefusalStateOnly: the state shows it; the error is a plain badRequest.
+	RefusalStateOnly SmsRefusalStyle = "state"
+	// RefusalCodeOnly: the error code names it; the state stays notEnabled.
+	RefusalCodeOnly SmsRefusalStyle = "code"
+	// RefusalSilent: neither; a plain badRequest and the state stays notEnabled.
+	RefusalSilent SmsRefusalStyle = "silent"
+)
+
+// Knobs are the emulator's behaviour settings. The zero value is a well-behaved
+// service: no throttling, no latency, no faults, documented status codes.
+type Knobs struct {
+	// ThrottleRate is the token bucket's refill, requests per second; 0 turns
+	// throttling off.
+	ThrottleRate float64 `json:"throttleRate"`
+	// ThrottleBurst is the bucket's size; default max(1, ThrottleRate).
+	ThrottleBurst int `json:"throttleBurst"`
+	// ThrottleScope: writes (default) or all requests.
+	ThrottleScope ThrottleScope `json:"throttleScope"`
+	// FractionalRetryAfter sends Retry-After with milliseconds ("2.128") instead
+	// of whole seconds rounded up.
+	FractionalRetryAfter bool `json:"fractionalRetryAfter"`
+	// OmitRetryAfter sends 429s without Retry-After.
+	OmitRetryAfter bool `json:"omitRetryAfter"`
+
+	// Latency is added to every Graph request: LatencyBase plus an exponentially
+	// distributed extra with mean LatencyJitter, capped at LatencyBase +
+	// 10*LatencyJitter.
+	LatencyBase   time.Duration `json:"latencyBase"`
+	LatencyJitter time.Duration `json:"latencyJitter"`
+	// ThrottleAfterLatency adds the latency before the throttle decides, as
+	// if all of it were the network's: requests reach the bucket reordered
+	// and bunched by the jitter. By default the throttle decides on arrival
+	// (a 429 comes back at once) and the latency is the processing of an
+	// accepted request, as at Graph's gateway.
+	ThrottleAfterLatency bool `json:"throttleAfterLatency"`
+
+	// Fault rates, each a probability in [0,1] for every Graph request (token
+	// requests are never faulted).
+	// Fault503 answers 503 serviceNotAvailable (with Retry-After: 1 half the time).
+	Fault503 float64 `json:"fault503"`
+	// FaultReset drops the connection before the request is handled.
+	FaultReset float64 `json:"faultReset"`
+	// FaultAmbiguous applies a write, then drops the connection before the
+	// response: the client cannot know whether it happened.
+	FaultAmbiguous float64 `json:"faultAmbiguous"`
+
+	// Create200 answers a successful create with 200 instead of 201.
+	Create200 bool `json:"create200"`
+	// Legacy200 answers update and enableSmsSignIn with 200 (older beta pages)
+	// instead of 204.
+	Legacy200 bool `json:"legacy200"`
+	// NotUniqueConflict: a mobile create or update whose automatic SMS sign-in
+	// registration collides with another user's number answers 409
+	// phoneNumberNotUnique, while the method is created anyway.
+	NotUniqueConflict bool `json:"notUniqueConflict"`
+	// DuplicateTypeConflict answers a create of a phone type the user already
+	// has with 409 instead of 400 (Graph does not document which).
+	DuplicateTypeConflict bool `json:"duplicateTypeConflict"`
+	// SmsRefusal is how a refused enableSmsSignIn says why; default
+	// RefusalStateAndCode.
+	SmsRefusal SmsRefusalStyle `json:"smsRefusal"`
+	// PhoneRoleCanManageSms lets UserAuthMethod-Phone.ReadWrite.All enable and
+	// disable SMS sign-in and delete, as one Graph page lists it; by default only
+	// UserAuthenticationMethod.ReadWrite.All can (GRAPH.md).
+	PhoneRoleCanManageSms bool `json:"phoneRoleCanManageSms"`
+
+	// Seed seeds the fault and latency randomness; 0 uses a random seed.
+	Seed int64 `json:"seed"`
 }
 
-func (b *bucket) reset(rate float64, burst int, now time.Time) {
-	b.rate, b.burst, b.tokens, b.last = rate, float64(burst), float64(burst), now
+// Knobs returns the current behaviour settings.
+func (em *Emulator) Knobs() Knobs {
+	em.knobsMu.Lock()
+	defer em.knobsMu.Unlock()
+	return em.knobs
 }
 
-// take takes one token. It returns ok, or how long until a token is there. used
-// is the fraction of the bucket spent after the take.
-func (b *bucket) take(now time.Time) (ok bool, wait time.Duration, used float64) {
-	if b.rate <= 0 {
-		return true, 0, 0
+// SetKnobs replaces the behaviour settings; requests that arrive afterwards see
+// them. The throttle bucket starts full when its rate or burst changes.
+func (em *Emulator) SetKnobs(k Knobs) error {
+	if err := k.validate(); err != nil {
+		return err
 	}
-	b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0, (b.burst - b.tokens) / b.burst
+	if k.ThrottleScope == "" {
+		k.ThrottleScope = ThrottleWrites
 	}
-	secs := math.Min((1-b.tokens)/b.rate, 24*3600) // a tiny rate must not overflow
-	wait = time.Duration(secs * float64(time.Second))
-	return false, wait, 1
+	if k.SmsRefusal == "" {
+		k.SmsRefusal = RefusalStateAndCode
+	}
+	if k.ThrottleRate > 0 && k.ThrottleBurst <= 0 {
+		k.ThrottleBurst = max(1, int(k.ThrottleRate))
+	}
+	em.knobsMu.Lock()
+	defer em.knobsMu.Unlock()
+	if em.rng == nil || k.Seed != em.knobs.Seed {
+		em.rng = newLockedRand(k.Seed)
+	}
+	if k.ThrottleRate != em.knobs.ThrottleRate || k.ThrottleBurst != em.knobs.ThrottleBurst {
+		em.bucket.reset(k.ThrottleRate, k.ThrottleBurst, time.Now())
+	}
+	em.knobs = k
+	return nil
 }
 
-// throttle applies the throttle knobs to a request: nil to go on, or the 429 to
-// answer. It sets x-ms-throttle-limit-percentage from 80 % of the budget on.
-func (s *Server) throttle(w http.ResponseWriter, write bool) *apiError {
-	s.knobsMu.Lock()
-	k := s.knobs
-	if k.ThrottleRate <= 0 || (k.ThrottleScope == ThrottleWrites && !write) {
-		s.knobsMu.Unlock()
-		return nil
-	}
-	ok, wait, used := s.bucket.take(time.Now())
-	s.knobsMu.Unlock()
-	if ok {
-		w.Header().Set("x-ms-resource-unit", "1")
-		if used >= 0.8 {
-			w.Header().Set("x-ms-throttle-limit-percentage", strconv.FormatFloat(used, 'f', 2, 64))
+func (k Knobs) validate() error {
+	for name, p := range map[string]float64{"fault503": k.Fault503, "faultReset": k.FaultReset, "faultAmbiguous": k.FaultAmbiguous} {
+		if !(p >= 0 && p <= 1) { // NaN too
+			return fmt.Errorf("graphsim: %s must be a probability between 0 and 1, got %v", name, p)
 		}
-		return nil
 	}
-	e := newAPIError(http.StatusTooManyRequests, "TooManyRequests",
-		"Too many requests to this application and tenant have been made. Please try again later.")
-	e.header = http.Header{}
-	if !k.OmitRetryAfter {
-		e.header.Set("Retry-After", formatRetryAfter(wait, k.FractionalRetryAfter))
+	if !(k.ThrottleRate >= 0) || math.IsInf(k.ThrottleRate, 0) || k.ThrottleBurst < 0 {
+		return errors.New("graphsim: throttle rate and burst cannot be negative")
 	}
-	info := "ResourceUnitLimitExceeded"
-	if write {
-		info = "WriteLimitExceeded"
+	if k.LatencyBase < 0 || k.LatencyJitter < 0 {
+		return errors.New("graphsim: latency cannot be negative")
 	}
-	e.header.Set("x-ms-throttle-scope", "Tenant_Application/ReadWrite/"+"graphsim")
-	e.header.Set("x-ms-throttle-information", info)
-	e.header.Set("x-ms-throttle-limit-percentage", "1.00")
-	return e
-}
-
-// formatRetryAfter renders d as Graph's Retry-After: seconds, fractional with
-// millisecond precision, or whole and rounded up (at least 1).
-func formatRetryAfter(d time.Duration, fractional bool) string {
-	if fractional {
-		ms := max(1, int64(math.Ceil(float64(d)/float64(time.Millisecond))))
-		return strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64)
+	switch k.ThrottleScope {
+	case "", ThrottleWrites, ThrottleAll:
+	default:
+		return fmt.Errorf("graphsim: throttle scope must be %q or %q, got %q", ThrottleWrites, ThrottleAll, k.ThrottleScope)
 	}
-	return strconv.FormatInt(max(1, int64(math.Ceil(d.Seconds()))), 10)
-}
-
-// latency draws a request's added latency from the knobs' distribution.
-func (l *lockedRand) latency(k Knobs) time.Duration {
-	if k.LatencyBase <= 0 && k.LatencyJitter <= 0 {
-		return 0
+	switch k.SmsRefusal {
+	case "", RefusalStateAndCode, RefusalStateOnly, RefusalCodeOnly, RefusalSilent:
+	default:
+		return fmt.Errorf("graphsim: SMS refusal style must be one of state-and-code, state, code, silent; got %q", k.SmsRefusal)
 	}
-	extra := time.Duration(l.expFloat() * float64(k.LatencyJitter))
-	return k.LatencyBase + min(extra, 10*k.LatencyJitter)
-}
-
-// chance reports true with probability p.
-func (l *lockedRand) chance(p float64) bool {
-	return p > 0 && l.float() < p
+	return nil
 }
 
 // snapshot returns the knobs and the random source for one request.
-func (s *Server) snapshot() (Knobs, *lockedRand) {
-	s.knobsMu.Lock()
-	defer s.knobsMu.Unlock()
-	return s.knobs, s.rng
-}
-
-// lockedRand is a math/rand source safe for concurrent use.
-type lockedRand struct {
-	mu sync.Mutex
-	r  *mrand.Rand
-}
-
-func newLockedRand(seed int64) *lockedRand {
-	var src *mrand.PCG
-	if seed == 0 {
-		src = mrand.NewPCG(mrand.Uint64(), mrand.Uint64())
-	} else {
-		src = mrand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)
-	}
-	return &lockedRand{r: mrand.New(src)}
-}
-
-func (l *lockedRand) float() float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Float64()
-}
-
-func (l *lockedRand) expFloat() float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.ExpFloat64()
-}
-
-// randomToken returns n random bytes, base64url-encoded.
-func randomToken(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+func (em *Emulator) snapshot() (Knobs, *lockedRand) {
+	em.knobsMu.Lock()
+	defer em.knobsMu.Unlock()
+	return em.knobs, em.rng
 }

@@ -133,8 +133,8 @@ func tokenRefusal(msg string) *apiError {
 }
 
 // authenticate checks the request's bearer token as Graph does: present, a JWT
-// signed by this server's key, within its lifetime (no clock skew: the
-// emulator and its clients share a clock), for this server's audience and
+// signed by this emulator's key, within its lifetime (no clock skew: the
+// emulator and its clients share a clock), for this emulator's audience and
 // tenant. It returns the principal the token speaks for, with the roles the
 // token carries (not the application's current ones). It keeps no state and is
 // safe for concurrent use.

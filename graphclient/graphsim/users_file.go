@@ -1,5 +1,7 @@
 package graphsim
 
+// The users file: CSV that seeds an emulator's users (phonereg sim --users).
+
 import (
 	"bufio"
 	"encoding/csv"

@@ -1,5 +1,8 @@
 package graphsim
 
+// Graph's error responses (the error envelope with innerError) and the JSON
+// writer that gives Graph's responses their OData content type.
+
 import (
 	"encoding/json"
 	"net/http"

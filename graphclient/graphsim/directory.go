@@ -1,5 +1,10 @@
 package graphsim
 
+// The emulated tenant's directory: users, their phone methods by type with
+// Graph's fixed method ids, and the SMS sign-in registry in which a number
+// belongs to one user only. The Graph handlers (graph_methods.go) and the
+// Emulator's state methods below both go through its lock.
+
 import (
 	"fmt"
 	"net/http"
@@ -8,6 +13,31 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+)
+
+// Phone types, as Graph spells them.
+const (
+	TypeMobile          = "mobile"
+	TypeAlternateMobile = "alternateMobile"
+	TypeOffice          = "office"
+)
+
+// The fixed method id of each phone type, the same in every tenant.
+const (
+	MobileMethodID          = "3179e48a-750b-4051-897c-87b9720928f7"
+	AlternateMobileMethodID = "b6332ec1-7057-4abe-9331-3d72feddfe41"
+	OfficeMethodID          = "e37fc753-ff3b-4958-9484-eaa9425c82bc"
+)
+
+// SMS sign-in states (smsSignInState), as Graph spells them.
+const (
+	StateNotSupported         = "notSupported"
+	StateNotAllowedByPolicy   = "notAllowedByPolicy"
+	StateNotEnabled           = "notEnabled"
+	StatePhoneNumberNotUnique = "phoneNumberNotUnique"
+	StateReady                = "ready"
+	StateNotConfigured        = "notConfigured"
+	StateUnknownFutureValue   = "unknownFutureValue"
 )
 
 // PhoneMethod is a phoneAuthenticationMethod as the emulator holds it.
@@ -73,8 +103,8 @@ func newDirectory(autoCreate bool) *directory {
 
 // AddUser creates a user from a seed and returns its object id. Seeded phones
 // must be in Graph's format, and an alternateMobile needs a mobile.
-func (s *Server) AddUser(u User) (string, error) {
-	d := s.dir
+func (em *Emulator) AddUser(u User) (string, error) {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if u.ID == "" {
@@ -224,8 +254,8 @@ func (d *directory) autoRegister(u *user) (collided bool) {
 
 // Methods returns the phone methods of the user with id or UPN key, in Graph's
 // order, and whether the user exists. It never auto-creates.
-func (s *Server) Methods(key string) ([]PhoneMethod, bool) {
-	d := s.dir
+func (em *Emulator) Methods(key string) ([]PhoneMethod, bool) {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u := d.lookupLocked(key)
@@ -245,8 +275,8 @@ type UserInfo struct {
 }
 
 // Users returns every user, in no particular order.
-func (s *Server) Users() []UserInfo {
-	d := s.dir
+func (em *Emulator) Users() []UserInfo {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := make([]UserInfo, 0, len(d.byID))
@@ -258,8 +288,8 @@ func (s *Server) Users() []UserInfo {
 
 // SetSmsSignInPolicy puts the user in (allowed) or out of the SMS sign-in
 // policy. Taking a user out unregisters its number. It never auto-creates.
-func (s *Server) SetSmsSignInPolicy(key string, allowed bool) error {
-	d := s.dir
+func (em *Emulator) SetSmsSignInPolicy(key string, allowed bool) error {
+	d := em.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u := d.lookupLocked(key)

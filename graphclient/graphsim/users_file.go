@@ -9,10 +9,24 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/gocarina/gocsv"
 )
 
 // usersColumns are the columns of a users file, in their documented order.
 var usersColumns = []string{"userPrincipalName", "id", "mobile", "alternateMobile", "office", "smsSignInPolicy", "autoRegister"}
+
+// userRecord is one line of a users file, as gocsv reads it: the tags are
+// usersColumns.
+type userRecord struct {
+	UserPrincipalName string `csv:"userPrincipalName"`
+	ID                string `csv:"id"`
+	Mobile            string `csv:"mobile"`
+	AlternateMobile   string `csv:"alternateMobile"`
+	Office            string `csv:"office"`
+	SmsSignInPolicy   string `csv:"smsSignInPolicy"`
+	AutoRegister      string `csv:"autoRegister"`
+}
 
 // ReadUsers reads a users file for seeding: CSV with a header naming some of the
 // columns userPrincipalName, id, mobile, alternateMobile, office,
@@ -27,29 +41,26 @@ func ReadUsers(r io.Reader) ([]User, error) {
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if err == io.EOF {
+	um, err := gocsv.NewUnmarshaller(cr, userRecord{})
+	if errors.Is(err, gocsv.ErrEmptyCSVFile) || err == io.EOF {
 		return nil, errors.New("users file: empty, a header row is needed")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("users file: %w", err)
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		known := false
-		for _, c := range usersColumns {
-			if strings.EqualFold(h, c) {
-				col[c], known = i, true
-			}
-		}
-		if !known && h != "" {
-			return nil, fmt.Errorf("users file: unknown column %q (known: %s)", h, strings.Join(usersColumns, ", "))
-		}
+	var unknown error
+	if err := um.RenormalizeHeaders(func(header []string) []string {
+		header, unknown = usersHeader(header)
+		return header
+	}); err != nil {
+		return nil, fmt.Errorf("users file: %w", err)
+	}
+	if unknown != nil {
+		return nil, unknown
 	}
 	var users []User
 	for {
-		rec, err := cr.Read()
+		v, err := um.Read()
 		if err == io.EOF {
 			return users, nil
 		}
@@ -57,38 +68,63 @@ func ReadUsers(r io.Reader) ([]User, error) {
 			return nil, fmt.Errorf("users file: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
-		get := func(c string) string {
-			if i, ok := col[c]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
+		rec := v.(userRecord)
+		if rec == (userRecord{}) {
+			continue // a line of empty cells
 		}
-		u := User{ID: get("id"), UserPrincipalName: get("userPrincipalName"), Phones: map[string]string{}}
-		if u.ID == "" && u.UserPrincipalName == "" {
-			if strings.Join(rec, "") == "" {
-				continue
-			}
-			return nil, fmt.Errorf("users file line %d: needs a userPrincipalName or an id", line)
-		}
-		for _, t := range phoneTypes {
-			if n := get(t); n != "" {
-				u.Phones[t] = n
-			}
-		}
-		switch p := strings.ToLower(get("smsSignInPolicy")); p {
-		case "", "allowed", "allow", "true", "yes", "enabled":
-		case "disallowed", "disallow", "false", "no", "disabled":
-			u.SmsSignInDisallowed = true
-		default:
-			return nil, fmt.Errorf("users file line %d: smsSignInPolicy %q: want allowed or disallowed", line, p)
-		}
-		switch a := strings.ToLower(get("autoRegister")); a {
-		case "", "true", "yes", "on":
-		case "false", "no", "off":
-			u.NoAutoRegister = true
-		default:
-			return nil, fmt.Errorf("users file line %d: autoRegister %q: want true or false", line, a)
+		u, err := rec.user()
+		if err != nil {
+			return nil, fmt.Errorf("users file line %d: %w", line, err)
 		}
 		users = append(users, u)
 	}
+}
+
+// usersHeader names a header's cells as usersColumns does (matched
+// case-insensitively, spaces trimmed); a cell that names none is an error.
+func usersHeader(header []string) ([]string, error) {
+	out := make([]string, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		out[i] = h
+		known := h == ""
+		for _, c := range usersColumns {
+			if strings.EqualFold(h, c) {
+				out[i], known = c, true
+			}
+		}
+		if !known {
+			return out, fmt.Errorf("users file: unknown column %q (known: %s)", h, strings.Join(usersColumns, ", "))
+		}
+	}
+	return out, nil
+}
+
+// user checks a record and makes it a User.
+func (rec userRecord) user() (User, error) {
+	get := strings.TrimSpace
+	u := User{ID: get(rec.ID), UserPrincipalName: get(rec.UserPrincipalName), Phones: map[string]string{}}
+	if u.ID == "" && u.UserPrincipalName == "" {
+		return User{}, errors.New("needs a userPrincipalName or an id")
+	}
+	for t, n := range map[string]string{TypeMobile: rec.Mobile, TypeAlternateMobile: rec.AlternateMobile, TypeOffice: rec.Office} {
+		if n = get(n); n != "" {
+			u.Phones[t] = n
+		}
+	}
+	switch p := strings.ToLower(get(rec.SmsSignInPolicy)); p {
+	case "", "allowed", "allow", "true", "yes", "enabled":
+	case "disallowed", "disallow", "false", "no", "disabled":
+		u.SmsSignInDisallowed = true
+	default:
+		return User{}, fmt.Errorf("smsSignInPolicy %q: want allowed or disallowed", p)
+	}
+	switch a := strings.ToLower(get(rec.AutoRegister)); a {
+	case "", "true", "yes", "on":
+	case "false", "no", "off":
+		u.NoAutoRegister = true
+	default:
+		return User{}, fmt.Errorf("autoRegister %q: want true or false", a)
+	}
+	return u, nil
 }

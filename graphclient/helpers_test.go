@@ -15,9 +15,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/phonereg/phonereg/graphclient/graphsim"
 )
 
@@ -63,13 +61,7 @@ func simCredential(t testing.TB, s *graphsim.Server) azcore.TokenCredential {
 // secretCredential is a ClientSecretCredential for any application of s.
 func secretCredential(t testing.TB, s *graphsim.Server, clientID, secret string) azcore.TokenCredential {
 	t.Helper()
-	cred, err := azidentity.NewClientSecretCredential(s.TenantID(), clientID, secret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions: azcore.ClientOptions{
-			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.AuthorityHost()},
-			Transport: s.Client(),
-		},
-		DisableInstanceDiscovery: true,
-	})
+	cred, err := s.Credential(clientID, secret)
 	if err != nil {
 		t.Fatalf("NewClientSecretCredential: %v", err)
 	}

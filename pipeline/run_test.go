@@ -13,10 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
 	"github.com/phonereg/phonereg/graphclient"
 	"github.com/phonereg/phonereg/graphclient/graphsim"
 )
@@ -51,10 +47,7 @@ func newEnv(t *testing.T, opts graphsim.Options) *env {
 func simGraphClient(tb testing.TB, srv *graphsim.Server, cfg graphclient.Config) *graphclient.Client {
 	tb.Helper()
 	tr := graphclient.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
-	cred, err := azidentity.NewClientSecretCredential(srv.TenantID(), srv.ClientID(), srv.ClientSecret(), &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: tr},
-		DisableInstanceDiscovery: true,
-	})
+	cred, err := srv.ClientSecretCredential(srv.ClientID(), srv.ClientSecret(), tr)
 	if err != nil {
 		tb.Fatal(err)
 	}

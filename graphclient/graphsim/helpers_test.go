@@ -11,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // versions are the Graph API versions every rule is checked on.
@@ -73,14 +70,7 @@ func credentialTokenFor(t testing.TB, s *Server, clientID, secret string) string
 // hc trusts.
 func emulatorToken(t testing.TB, em *Emulator, hc *http.Client, clientID, secret string) string {
 	t.Helper()
-	cred, err := azidentity.NewClientSecretCredential(em.TenantID(), clientID, secret,
-		&azidentity.ClientSecretCredentialOptions{
-			ClientOptions: azcore.ClientOptions{
-				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: em.AuthorityHost()},
-				Transport: hc,
-			},
-			DisableInstanceDiscovery: true,
-		})
+	cred, err := em.ClientSecretCredential(clientID, secret, hc)
 	if err != nil {
 		t.Fatalf("NewClientSecretCredential: %v", err)
 	}

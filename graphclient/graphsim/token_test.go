@@ -142,8 +142,7 @@ func TestClientSecretCredential(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, tt.opts)
-			cred, err := azidentity.NewClientSecretCredential(s.TenantID(), s.ClientID(), s.ClientSecret(),
-				&azidentity.ClientSecretCredentialOptions{ClientOptions: azOptions(s), DisableInstanceDiscovery: true})
+			cred, err := s.Credential(s.ClientID(), s.ClientSecret())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -429,8 +428,7 @@ func TestWorkloadIdentityCredential(t *testing.T) {
 func TestSetRolesAndLifetime(t *testing.T) {
 	s := newServer(t, Options{})
 	newCred := func() azcore.TokenCredential {
-		cred, err := azidentity.NewClientSecretCredential(s.TenantID(), s.ClientID(), s.ClientSecret(),
-			&azidentity.ClientSecretCredentialOptions{ClientOptions: azOptions(s), DisableInstanceDiscovery: true})
+		cred, err := s.Credential(s.ClientID(), s.ClientSecret())
 		if err != nil {
 			t.Fatal(err)
 		}

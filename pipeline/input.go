@@ -3,7 +3,9 @@ package pipeline
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -141,6 +143,7 @@ type inputReader struct {
 	// rows counts the data rows read; lastLine is the line the last record
 	// started on.
 	rows, lastLine int
+	key            rowKey
 }
 
 // fieldSource is where a field's value comes from: one column, or a template.
@@ -658,10 +661,10 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 	}
 	if len(problems) > 0 {
 		row.Invalid = strings.Join(problems, "; ")
-		row.Key = invalidRowKey(in.keyTag, &rr.cells)
+		row.Key = in.key.invalid(in.keyTag, &rr.cells)
 		return row
 	}
-	row.Key = validRowKey(row.User, &row.Phones)
+	row.Key = in.key.valid(row.User, &row.Phones)
 	return row
 }
 
@@ -713,38 +716,43 @@ func (in *inputReader) listFields(from, to int, one, many string) string {
 // rowKey fingerprints a row: FNV-1a 64 over its fields, each prefixed
 // with its length in 7-bit groups, so that no two different rows share an
 // encoding. The keys are in every result file: the encoding must not change.
+// The fields are gathered in buf and hashed in one Write, so that a key costs
+// one allocation (its text). Not safe for concurrent use.
 type rowKey struct {
-	h hash.Hash64
+	h   hash.Hash64
+	buf []byte
 }
 
-func newRowKey(kind string) rowKey {
-	k := rowKey{h: fnv.New64a()}
+func (k *rowKey) begin(kind string) {
+	if k.h == nil {
+		k.h = fnv.New64a()
+	}
+	k.buf = k.buf[:0]
 	k.add(kind)
-	return k
 }
 
-func (k rowKey) add(s string) {
-	var n [10]byte
-	l := 0
-	for v := uint64(len(s)); ; {
-		n[l] = byte(v & 0x7f)
-		l++
-		if v >>= 7; v == 0 {
+func (k *rowKey) add(s string) {
+	for n := uint64(len(s)); ; {
+		k.buf = append(k.buf, byte(n&0x7f))
+		if n >>= 7; n == 0 {
 			break
 		}
 	}
-	k.h.Write(n[:l])
-	io.WriteString(k.h, s)
+	k.buf = append(k.buf, s...)
 }
 
 // String is the key as the result file holds it: 16 hex digits.
-func (k rowKey) String() string {
-	return fmt.Sprintf("%016x", k.h.Sum64())
+func (k *rowKey) String() string {
+	k.h.Reset()
+	k.h.Write(k.buf)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], k.h.Sum64())
+	return hex.EncodeToString(b[:])
 }
 
-// validRowKey fingerprints a valid row: the user and the normalized phones.
-func validRowKey(user string, phones *Phones[string]) string {
-	k := newRowKey("row")
+// valid fingerprints a valid row: the user and the normalized phones.
+func (k *rowKey) valid(user string, phones *Phones[string]) string {
+	k.begin("row")
 	k.add(user)
 	for _, t := range graphclient.PhoneTypes {
 		k.add(phones.Get(t))
@@ -752,11 +760,11 @@ func validRowKey(user string, phones *Phones[string]) string {
 	return k.String()
 }
 
-// invalidRowKey fingerprints an invalid row: its cells as read and what their
+// invalid fingerprints an invalid row: its cells as read and what their
 // reading depends on (the default region, the --map values), so that a row
 // fixed in the file or by a flag is redone on resume.
-func invalidRowKey(tag string, cells *[numInputFields]string) string {
-	k := newRowKey("invalid")
+func (k *rowKey) invalid(tag string, cells *[numInputFields]string) string {
+	k.begin("invalid")
 	k.add(tag)
 	for _, c := range cells {
 		k.add(c)

@@ -180,8 +180,8 @@ func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
 			}
 			row = n
 		case colStatus:
-			status = Status(f)
-			if !status.known() {
+			var known bool
+			if status, known = statusOf(f); !known {
 				return 0, 0, 0, false
 			}
 		case colRetryable:
@@ -194,6 +194,23 @@ func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
 		return 0, 0, 0, false
 	}
 	return row, stateOf(Result{Status: status, Retryable: retryable}), key, true
+}
+
+// statusOf is the Status f names, without allocating.
+func statusOf(f []byte) (Status, bool) {
+	switch string(f) {
+	case string(StatusSucceeded):
+		return StatusSucceeded, true
+	case string(StatusPartial):
+		return StatusPartial, true
+	case string(StatusFailed):
+		return StatusFailed, true
+	case string(StatusInvalid):
+		return StatusInvalid, true
+	case string(StatusPlanned):
+		return StatusPlanned, true
+	}
+	return "", false
 }
 
 // decodeLine reads one result line. ok is false for a line that is not a

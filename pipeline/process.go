@@ -146,13 +146,9 @@ func (p *processor) addPhone(ctx context.Context, a *attempt, t graphclient.Phon
 			return false, nil
 		}
 		// Refused, failed or unknown: what Graph now holds decides (SPEC §3).
-		ms, lerr := p.list(ctx, a)
-		if lerr != nil {
-			if err := mustStop(ctx, lerr); err != nil {
-				return false, err
-			}
-			p.fail(a, t, cerr, graphclient.IsTransient(cerr) || graphclient.IsTransient(lerr))
-			return false, nil
+		ms, ok, err := p.readBack(ctx, a, t, cerr)
+		if !ok {
+			return false, err
 		}
 		cur, has := graphclient.Find(ms, t)
 		switch {
@@ -207,13 +203,9 @@ func (p *processor) existing(ctx context.Context, a *attempt, t graphclient.Phon
 			if err := mustStop(ctx, uerr); err != nil {
 				return false, err
 			}
-			ms, lerr := p.list(ctx, a)
-			if lerr != nil {
-				if err := mustStop(ctx, lerr); err != nil {
-					return false, err
-				}
-				p.fail(a, t, uerr, graphclient.IsTransient(uerr) || graphclient.IsTransient(lerr))
-				return false, nil
+			ms, ok, err := p.readBack(ctx, a, t, uerr)
+			if !ok {
+				return false, err
 			}
 			now, has := graphclient.Find(ms, t)
 			if has && sameNumber(now.PhoneNumber, n) {
@@ -388,6 +380,22 @@ func (p *processor) plan(ctx context.Context, a *attempt) error {
 		a.res.SmsSignIn = SmsWouldEnable
 	}
 	return nil
+}
+
+// readBack reads the user's methods after step t's write failed with werr,
+// to learn what Graph now holds. ok is false when it cannot: the step is then
+// failed (retryable when either failure was transient), or, with err, the
+// row must stop unrecorded.
+func (p *processor) readBack(ctx context.Context, a *attempt, t graphclient.PhoneType, werr error) (ms []graphclient.PhoneMethod, ok bool, err error) {
+	ms, lerr := p.list(ctx, a)
+	if lerr == nil {
+		return ms, true, nil
+	}
+	if err := mustStop(ctx, lerr); err != nil {
+		return nil, false, err
+	}
+	p.fail(a, t, werr, graphclient.IsTransient(werr) || graphclient.IsTransient(lerr))
+	return nil, false, nil
 }
 
 // list reads the user's methods once per state of the row.

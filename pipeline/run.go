@@ -269,14 +269,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	defer cancel()
 	stop := context.AfterFunc(drain, cancel)
 	defer stop()
-	send := func(it item) error {
-		select {
-		case items <- it:
-			return nil
-		case <-readCtx.Done():
-			return readCtx.Err()
-		}
-	}
+	hand := func(it item) error { return send(readCtx, items, it) }
 	var earlier entry // rows finished earlier, not yet counted
 	flush := func() error {
 		if earlier.skipped == 0 {
@@ -284,7 +277,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 		}
 		e := earlier
 		earlier = entry{}
-		return send(item{ready: &e})
+		return hand(item{ready: &e})
 	}
 	var err error
 	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
@@ -303,9 +296,9 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 		}
 		if row.Invalid != "" {
 			res := Result{Row: row.Num, User: row.User, Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: r.cfg.Now()}
-			return send(item{ready: &entry{res: res}})
+			return hand(item{ready: &entry{res: res}})
 		}
-		return send(item{task: task{row: row, user: strings.ToLower(row.User)}})
+		return hand(item{task: task{row: row, user: strings.ToLower(row.User)}})
 	})
 	if err == nil {
 		err = flush()
@@ -325,14 +318,7 @@ func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-ch
 	defer close(entries)
 	defer close(tasks)
 	q := newUserQueue(r.cfg.Workers*4 + 1024)
-	forward := func(e entry) error {
-		select {
-		case entries <- e:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	forward := func(e entry) error { return send(ctx, entries, e) }
 	in := items
 	for in != nil || !q.idle() {
 		recv := in
@@ -388,11 +374,19 @@ func (r *runner) work(ctx context.Context, i int, limit *workLimit, over <-chan 
 		if err != nil {
 			return err
 		}
-		select {
-		case results <- finished{entry: entry{res: res}, user: t.user}:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := send(ctx, results, finished{entry: entry{res: res}, user: t.user}); err != nil {
+			return err
 		}
+	}
+}
+
+// send sends v on ch, unless ctx is done first.
+func send[T any](ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

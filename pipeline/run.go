@@ -156,8 +156,9 @@ func (cfg *Config) setDefaults() {
 // of errgroup's bounded pipeline:
 //
 //	read ──items──▶ schedule ──tasks──▶ work ×N
-//	                   ▲ │◀──results───┘
-//	                   │ └──entries──▶ write
+//	                 │    ▲                │
+//	                 │    └────results─────┘
+//	                 └──entries──▶ write
 //
 // read streams the input and closes its channel; schedule is the only one who
 // knows which user is busy (userQueue) and the only sender to write; the
@@ -270,14 +271,19 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	stop := context.AfterFunc(drain, cancel)
 	defer stop()
 	hand := func(it item) error { return send(readCtx, items, it) }
-	var earlier entry // rows finished earlier, not yet counted
-	flush := func() error {
+	// Rows finished earlier are counted in groups; the count is sent even
+	// when reading is cut short, so that the summary has them all.
+	var earlier entry
+	flush := func(ctx context.Context) error {
 		if earlier.skipped == 0 {
 			return nil
 		}
 		e := earlier
+		if err := send(ctx, items, item{ready: &e}); err != nil {
+			return err
+		}
 		earlier = entry{}
-		return hand(item{ready: &e})
+		return nil
 	}
 	var err error
 	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
@@ -289,9 +295,9 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 			if earlier.skipped < 4096 {
 				return nil
 			}
-			return flush()
+			return flush(readCtx)
 		}
-		if err := flush(); err != nil {
+		if err := flush(readCtx); err != nil {
 			return err
 		}
 		if row.Invalid != "" {
@@ -300,8 +306,8 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 		}
 		return hand(item{task: task{row: row, user: strings.ToLower(row.User)}})
 	})
-	if err == nil {
-		err = flush()
+	if ferr := flush(ctx); err == nil {
+		err = ferr
 	}
 	if err != nil && drain.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil // interrupted: stop reading, let rows in flight finish
@@ -312,14 +318,16 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 // schedule hands rows to workers through a userQueue, and passes each
 // finished row (and what the reader sent for the writer) to the writer, in
 // the order they come. The backlog it holds is bounded; past it, reading
-// pauses. Once drain is closed, rows not yet handed out are dropped and it
-// waits only for the rows running. It closes tasks and entries.
+// pauses. Once drain is closed, rows not yet handed out are dropped (and so
+// are the rows the reader still sends), and it waits for the rows running
+// and for the reader to close items. It closes tasks and entries.
 func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-chan item, tasks chan<- task, results <-chan finished, entries chan<- entry) error {
 	defer close(entries)
 	defer close(tasks)
 	q := newUserQueue(r.cfg.Workers*4 + 1024)
 	forward := func(e entry) error { return send(ctx, entries, e) }
 	in := items
+	draining := false // drain is done: no new rows, but what the reader still sends for the writer goes on
 	for in != nil || !q.idle() {
 		recv := in
 		if q.full() {
@@ -338,7 +346,7 @@ func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-ch
 				in = nil
 			case it.ready != nil:
 				err = forward(*it.ready)
-			default:
+			case !draining:
 				q.add(it.task)
 			}
 		case out <- next:
@@ -347,7 +355,7 @@ func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-ch
 			q.finish(d.user)
 			err = forward(d.entry)
 		case <-drain:
-			drain, in = nil, nil
+			drain, draining = nil, true
 			q.drop()
 		case <-ctx.Done():
 			err = ctx.Err()

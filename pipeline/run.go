@@ -325,27 +325,36 @@ func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-ch
 	defer close(entries)
 	defer close(tasks)
 	q := newUserQueue(r.cfg.Workers*4 + 1024)
-	forward := func(e entry) error { return send(ctx, entries, e) }
+	// The writer's entries wait here, in order, so that the scheduler goes
+	// on handing out rows while the writer syncs; past backlog it stops
+	// taking rows until the writer catches up.
+	var forward []entry
+	backlog := r.cfg.Workers*4 + r.cfg.SyncEvery
 	in := items
 	draining := false // drain is done: no new rows, but what the reader still sends for the writer goes on
-	for in != nil || !q.idle() {
+	for in != nil || !q.idle() || len(forward) > 0 {
+		behind := len(forward) >= backlog
 		recv := in
-		if q.full() {
+		if q.full() || behind {
 			recv = nil
 		}
 		var out chan<- task
 		next, ok := q.next()
-		if ok {
+		if ok && !behind {
 			out = tasks
 		}
-		var err error
+		var toWriter chan<- entry
+		var e entry
+		if len(forward) > 0 {
+			toWriter, e = entries, forward[0]
+		}
 		select {
 		case it, ok := <-recv:
 			switch {
 			case !ok:
 				in = nil
 			case it.ready != nil:
-				err = forward(*it.ready)
+				forward = append(forward, *it.ready)
 			case !draining:
 				q.add(it.task)
 			}
@@ -353,15 +362,15 @@ func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-ch
 			q.pop()
 		case d := <-results:
 			q.finish(d.user)
-			err = forward(d.entry)
+			forward = append(forward, d.entry)
+		case toWriter <- e:
+			forward[0] = entry{}
+			forward = forward[1:]
 		case <-drain:
 			drain, draining = nil, true
 			q.drop()
 		case <-ctx.Done():
-			err = ctx.Err()
-		}
-		if err != nil {
-			return err
+			return ctx.Err()
 		}
 	}
 	return nil

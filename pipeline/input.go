@@ -100,12 +100,16 @@ const (
 //
 // ReadRows keeps one record in memory at a time: it reads, normalizes and
 // calls fn, one row after another. That is far faster than any run needs
-// (make bench: BenchmarkReadRows), so it needs no goroutines of its own.
+// (make bench: BenchmarkReadRows), so it needs no pool of its own. It
+// returns when ctx is done even while r.Read blocks (a pipe whose writer is
+// idle); that Read is left to end on its own.
 func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) error) (Header, error) {
-	in, err := newInputReader(r, o)
+	src := &ctxReader{r: r}
+	in, err := newInputReader(src, o)
 	if err != nil {
 		return in.header, err
 	}
+	src.ctx = ctx // the header is read whatever ctx says; the rows give way to it
 	for {
 		if err := ctx.Err(); err != nil {
 			return in.header, err
@@ -113,6 +117,9 @@ func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) err
 		raw, err := in.next()
 		if err == io.EOF {
 			return in.header, nil
+		}
+		if err != nil && ctx.Err() != nil {
+			return in.header, ctx.Err() // it gave way in Read
 		}
 		if err != nil {
 			return in.header, err
@@ -523,6 +530,51 @@ func joinColumnNumbers(idx []int) string {
 		s[i] = strconv.Itoa(v + 1)
 	}
 	return strings.Join(s, " and ")
+}
+
+// ctxReader, once ctx is set, gives way when ctx ends, even in the middle of
+// a Read that blocks: each Read of r runs in a goroutine of its own, and when
+// ctx ends first, Read returns ctx's error and leaves that goroutine to end
+// when r's Read returns (its bytes are dropped). Before ctx is set it reads r
+// directly. One Read at a time; the input is read in 64 KiB pieces, so the
+// goroutine costs nothing measurable.
+type ctxReader struct {
+	ctx  context.Context
+	r    io.Reader
+	buf  []byte // what the Read in flight reads into; never p, which it could outlive
+	done chan readResult
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if c.ctx == nil {
+		return c.r.Read(p)
+	}
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if c.done == nil {
+		c.done = make(chan readResult, 1)
+	}
+	if cap(c.buf) < len(p) {
+		c.buf = make([]byte, len(p))
+	}
+	buf := c.buf[:len(p)]
+	go func() {
+		n, err := c.r.Read(buf)
+		c.done <- readResult{n, err}
+	}()
+	select {
+	case res := <-c.done:
+		return copy(p, buf[:res.n]), res.err
+	case <-c.ctx.Done():
+		c.buf = nil // the Read in flight keeps it
+		return 0, c.ctx.Err()
+	}
 }
 
 // recordSizeGuard fails reading once a record grows past maxInputRecordBytes.

@@ -118,6 +118,7 @@ type journal struct {
 	// created: the file did not exist before; backedUp: --restart moved an
 	// older one to .bak. abandon undoes both.
 	created, backedUp bool
+	lock              *resultLock // held until the journal is closed
 }
 
 // ResultFileError is a failure to read or write the result file: the run
@@ -146,6 +147,21 @@ func fileErr(path, op string, err error) error {
 // appending and reads what an earlier run left there. With restart, an
 // existing file is renamed to path+".bak" first.
 func openJournal(path string, restart bool) (*journal, error) {
+	lock, err := lockResultFile(path)
+	if err != nil {
+		return nil, err
+	}
+	j, err := openLockedJournal(path, restart)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	j.lock = lock
+	return j, nil
+}
+
+// openLockedJournal is openJournal once the lock is held.
+func openLockedJournal(path string, restart bool) (*journal, error) {
 	j := &journal{path: path}
 	if restart {
 		err := os.Rename(path, path+".bak")
@@ -308,6 +324,7 @@ type Counts map[Status]int
 // the earlier run's), in row order, and returns the rows by status. It syncs
 // first, and closes the journal.
 func (j *journal) compact() (Counts, error) {
+	defer j.lock.release() // after the file is closed and renamed
 	defer j.f.Close()
 	if err := j.sync(); err != nil {
 		return nil, err
@@ -410,6 +427,7 @@ func (j *journal) abandon() bool {
 	if j.backedUp {
 		os.Rename(j.path+".bak", j.path)
 	}
+	j.lock.release()
 	return true
 }
 

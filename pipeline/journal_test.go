@@ -339,5 +339,6 @@ func (j *journal) close() error {
 	if cerr := j.f.Close(); err == nil {
 		err = cerr
 	}
+	j.lock.release()
 	return err
 }

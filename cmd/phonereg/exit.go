@@ -47,7 +47,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &fe), errors.Is(err, pipeline.ErrNotResultFile):
+	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &fe), errors.Is(err, pipeline.ErrNotResultFile), errors.Is(err, pipeline.ErrLocked):
 		return exitUsage
 	case errors.As(err, &ae), errors.As(err, &pe):
 		return exitAuth

@@ -1,0 +1,45 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/phonereg/phonereg/graphclient/graphsim"
+)
+
+// TestRunOnLockedResultFile: a run whose --out another run holds exits 2 and
+// names the holder's pid, before any request; the result file is left alone.
+func TestRunOnLockedResultFile(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "userPrincipalName,mobile\nada@contoso.com,+1 2065550100\n")
+	out := filepath.Join(dir, "in.results.csv")
+	f, err := os.OpenFile(out+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	const holder = 4242
+	fmt.Fprintf(f, "%d\n", holder)
+
+	st := simEnv(t, graphsim.Options{AutoCreateUsers: true})
+	code, _, stderr := st.cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--out", out, "--progress", "none")
+	if code != exitUsage || !strings.Contains(stderr, fmt.Sprintf("pid %d", holder)) {
+		t.Fatalf("got exit %d, stderr %q; want %d and a message naming pid %d", code, stderr, exitUsage, holder)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused run created the result file: %v", err)
+	}
+	if n := st.srv.Writes(); n != 0 {
+		t.Errorf("graphsim saw %d writes; want none", n)
+	}
+}

@@ -3,12 +3,14 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"syscall"
 )
 
@@ -16,103 +18,31 @@ import (
 // alone holds a *journal. While a run goes on the file is an append-only
 // journal that may hold several lines for a row (the last one wins); lines are
 // flushed and fsynced in small groups, so a crash loses at most the rows in
-// flight. When the run ends, finished or stopped, compact rewrites it to one
-// line per row, in row order, through a temporary file, fsync, rename and an
-// fsync of the folder. Neither the journal nor the compaction holds the file in
-// memory: an index of line offsets (8 bytes a row, plus 9 for the previous
-// run's rows) is all that is kept.
-
-// maxRows bounds row numbers read from a result file, so that a damaged file
-// cannot make the index huge.
-const maxRows = 100_000_000
-
-// rowState packs what resume and the summary need of a row's last line.
-type rowState uint8
-
-const (
-	stPresent rowState = 1 << iota
-	stTerminal
-	stSucceeded
-	stRetryable
-)
-
-// statusCodes number statuses for the index (upper bits of rowState).
-var statusCodes = map[Status]rowState{StatusSucceeded: 1, StatusPartial: 2, StatusFailed: 3, StatusInvalid: 4, StatusPlanned: 5}
-var statusByCode = []Status{"", StatusSucceeded, StatusPartial, StatusFailed, StatusInvalid, StatusPlanned}
-
-func stateOf(r Result) rowState {
-	st := stPresent | statusCodes[r.Status]<<4
-	if r.Terminal() {
-		st |= stTerminal
-	}
-	if r.Status == StatusSucceeded {
-		st |= stSucceeded
-	}
-	if r.Retryable {
-		st |= stRetryable
-	}
-	return st
-}
-
-func (s rowState) status() Status {
-	c := int(s >> 4)
-	if c < len(statusByCode) {
-		return statusByCode[c]
-	}
-	return ""
-}
-
-// prior is what an earlier run left in the result file, read once at start and
-// read-only afterwards (the reader consults it while the writer appends).
-type prior struct {
-	off   paged[int64]
-	key   paged[uint64]
-	state paged[rowState]
-	// dropped counts damaged lines at the end of the file that were cut off.
-	dropped int
-	// lines counts the lines read.
-	lines int
-	// ordered: one line per row, rows in increasing order (a compacted file).
-	ordered bool
-}
-
-// done reports whether row n with key k was finished by an earlier run and
-// need not be redone: its last line is terminal (or, with retryFailed,
-// succeeded) and its key matches.
-func (p *prior) done(n int, k string, retryFailed bool) (rowState, bool) {
-	if p == nil || n <= 0 || n > p.state.len() {
-		return 0, false
-	}
-	st := p.state.get(n - 1)
-	if st&stPresent == 0 || p.key.get(n-1) != keyHash(k) {
-		return st, false
-	}
-	if retryFailed {
-		return st, st&stSucceeded != 0
-	}
-	return st, st&stTerminal != 0
-}
-
-// keyHash is the 64-bit value of a 16-hex-digit key; 0 for anything else.
-func keyHash(k string) uint64 {
-	v, err := strconv.ParseUint(k, 16, 64)
-	if err != nil {
-		return 0
-	}
-	return v
-}
+// flight. When the run ends, finished or stopped, compact rewrites it through
+// a temporary file, fsync, rename and an fsync of the folder: one line per row
+// of this input, in input order, a row skipped because an earlier run
+// finished it carrying that run's line under its own row number. Neither the
+// journal nor the compaction holds the file in memory: the earlier run's
+// index (prior.go, 16 bytes a line) and this run's line offsets (9 bytes a
+// row) are all that is kept.
 
 // journal is the open result file. Not safe for concurrent use: one writer
 // goroutine owns it.
 type journal struct {
-	path    string
-	f       *os.File
-	w       *bufio.Writer
-	end     int64 // offset where the next line goes
-	prior   *prior
-	off     paged[int64]    // this run's last line per row, 0 = none (offset 0 is the header)
-	state   paged[rowState] // this run's
-	pending int             // lines written since the last sync
+	path  string
+	f     *os.File
+	w     *bufio.Writer
+	end   int64 // offset where the next line goes
+	prior *prior
+	// off is each row's line: > 0 this run's line at that offset (0 is the
+	// header), < 0 the earlier run's line -off-1 in prior.lines, 0 none.
+	off     paged[int64]
+	state   paged[rowState]
+	used    []uint64 // bit i: prior.lines[i] is a line of a row of this input
+	wrote   bool     // a line was appended this run
+	inOrder bool     // every row so far is the earlier run's line of the same place
+	lastRef int64    // the offset of the last such line
+	pending int      // lines written since the last sync
 	buf     bytes.Buffer
 	enc     *resultEncoder // writes into buf
 	// created: the file did not exist before; backedUp: --restart moved an
@@ -209,6 +139,7 @@ func (j *journal) load() error {
 	if err != nil {
 		return fileErr(j.path, "", err)
 	}
+	j.inOrder = true
 	if fi.Size() == 0 {
 		if _, err := j.f.WriteAt([]byte(headerLine), 0); err != nil {
 			return fileErr(j.path, "", err)
@@ -216,63 +147,35 @@ func (j *journal) load() error {
 		j.end = int64(len(headerLine))
 		return j.f.Sync()
 	}
-	p := &prior{ordered: true}
-	br := bufio.NewReaderSize(j.f, 256<<10)
-	header, err := br.ReadString('\n')
-	if err != nil || header != headerLine {
-		if err == io.EOF && headerLine[:len(header)] == header {
-			// A file cut inside its header: nothing was recorded yet.
-			j.end = 0
-			if err := j.f.Truncate(0); err != nil {
-				return fileErr(j.path, "", err)
-			}
-			return j.load()
+	start, canonical, err := readHeader(j.f)
+	if errors.Is(err, errHeaderCut) {
+		// A file cut inside its header: nothing was recorded yet.
+		if err := j.f.Truncate(0); err != nil {
+			return fileErr(j.path, "", err)
 		}
-		return fmt.Errorf("%s: %w (its first line is not %q); choose another --out or use --restart", j.path, ErrNotResultFile, headerLine[:len(headerLine)-1])
+		return j.load()
 	}
-	off := int64(len(header))
-	for {
-		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			p.dropped++ // an absurdly long line: damage; cut here
-			break
-		}
-		if err != nil {
-			if len(line) > 0 {
-				p.dropped++ // a torn last line without its newline
-			}
-			break
-		}
-		n, st, key, ok := scanLine(line)
-		if !ok || n > maxRows {
-			p.dropped++
-			break
-		}
-		if n <= p.state.len() {
-			p.ordered = false
-		}
-		p.set(n, off, key, st)
-		p.lines++
-		off += int64(len(line))
+	if err != nil {
+		return fmt.Errorf("%s: %w; choose another --out or use --restart", j.path, err)
 	}
-	if off < fi.Size() {
-		// Cut the damaged tail: everything after the last good line is redone.
-		if err := j.f.Truncate(off); err != nil {
+	p, end, err := loadPrior(j.f, start, canonical)
+	if err != nil {
+		return fileErr(j.path, "", err)
+	}
+	if end < fi.Size() {
+		// Cut the torn or damaged tail after the last whole line: its rows
+		// are redone.
+		if err := j.f.Truncate(end); err != nil {
 			return fileErr(j.path, "cutting a torn last line", err)
 		}
 		if err := j.f.Sync(); err != nil {
 			return fileErr(j.path, "", err)
 		}
 	}
-	j.end = off
+	j.end = end
 	j.prior = p
+	j.used = make([]uint64, (len(p.lines)+63)/64)
 	return nil
-}
-
-func (p *prior) set(n int, off int64, key uint64, st rowState) {
-	p.off.set(n-1, off)
-	p.key.set(n-1, key)
-	p.state.set(n-1, st)
 }
 
 // append adds results as journal lines; they are durable only after sync.
@@ -297,8 +200,28 @@ func (j *journal) append(rs []Result) error {
 
 // note records that row r's last line starts at off.
 func (j *journal) note(r Result, off int64) {
+	j.wrote = true
 	j.off.set(r.Row-1, off)
 	j.state.set(r.Row-1, stateOf(r))
+}
+
+// skip records that row n of this input is the earlier run's line i, which
+// finished it: the compacted file carries that line under row n.
+func (j *journal) skip(n, i int) {
+	l := j.prior.lines[i]
+	if j.wrote || j.used[i/64]&(1<<(i%64)) != 0 || n != j.off.len()+1 || l.off() <= j.lastRef {
+		j.inOrder = false
+	}
+	j.lastRef = l.off()
+	j.off.set(n-1, -int64(i)-1)
+	j.state.set(n-1, l.state())
+	j.markUsed(i)
+}
+
+// markUsed records that the earlier run's line i is a row of this input (run
+// again or skipped), not a row the input no longer has.
+func (j *journal) markUsed(i int) {
+	j.used[i/64] |= 1 << (i % 64)
 }
 
 // sync flushes and fsyncs the journal: after it, every appended line is
@@ -320,30 +243,75 @@ func (j *journal) sync() error {
 // Counts tallies rows of a result file by status.
 type Counts map[Status]int
 
-// compact rewrites the journal to one line per row (this run's last line, or
-// the earlier run's), in row order, and returns the rows by status. It syncs
-// first, and closes the journal.
-func (j *journal) compact() (Counts, error) {
+// compaction is what compact did.
+type compaction struct {
+	counts Counts // the compacted file's rows by status
+	// foreign counts the earlier run's lines of rows this input does not
+	// have, dropped from the file and kept in backup.
+	foreign int
+	backup  string
+}
+
+// compact rewrites the journal to one line per row of this input, in input
+// order (this run's last line, or the earlier run's line it skipped), and
+// closes the journal. When the whole input was run (complete), the earlier
+// run's lines of rows this input does not have are dropped, and the file as
+// it was is kept as FILE.bak; otherwise they stay, after this input's rows,
+// for a later run to resume from.
+func (j *journal) compact(complete bool) (compaction, error) {
 	defer j.lock.release() // after the file is closed and renamed
 	defer j.f.Close()
 	if err := j.sync(); err != nil {
-		return nil, err
+		return compaction{}, err
 	}
-	if j.off.len() == 0 && j.prior != nil && j.prior.ordered && j.prior.dropped == 0 {
-		// Nothing written and the file already compact (a rerun of a
-		// finished file): leave it as it is.
-		counts := Counts{}
-		for i := range j.prior.state.len() {
-			if st := j.prior.state.get(i); st&stPresent != 0 {
-				counts[st.status()]++
-			}
+	if c, ok := j.unchanged(complete); ok {
+		return c, nil
+	}
+	c, err := j.rewrite(complete)
+	if err != nil {
+		return compaction{}, err
+	}
+	if err := syncDir(filepath.Dir(j.path)); err != nil {
+		return c, fileErr(j.path, "compacting: syncing its folder", err)
+	}
+	return c, nil
+}
+
+// unchanged reports whether the compacted file would be the file as it is
+// (a rerun that skipped every row of a finished file), and its counts.
+func (j *journal) unchanged(complete bool) (compaction, bool) {
+	p := j.prior
+	if !complete || j.wrote || !j.inOrder || p == nil || !p.ordered || !p.canonical || p.damagedCount > 0 || p.cut > 0 || j.usedCount() != len(p.lines) {
+		return compaction{}, false
+	}
+	return compaction{counts: j.counts()}, true
+}
+
+func (j *journal) counts() Counts {
+	counts := Counts{}
+	for i := range j.state.len() {
+		if st := j.state.get(i); st&stPresent != 0 {
+			counts[st.status()]++
 		}
-		return counts, nil
 	}
+	return counts
+}
+
+func (j *journal) usedCount() int {
+	n := 0
+	for _, w := range j.used {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// rewrite writes the compacted file through a temporary file and renames it
+// over the journal.
+func (j *journal) rewrite(complete bool) (compaction, error) {
 	dir := filepath.Dir(j.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(j.path)+".tmp-*")
 	if err != nil {
-		return nil, fileErr(j.path, "compacting", err)
+		return compaction{}, fileErr(j.path, "compacting", err)
 	}
 	ok := false
 	defer func() {
@@ -353,50 +321,152 @@ func (j *journal) compact() (Counts, error) {
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil {
-		return nil, fileErr(j.path, "compacting", err)
+		return compaction{}, fileErr(j.path, "compacting", err)
 	}
-	w := bufio.NewWriterSize(tmp, 256<<10)
-	w.WriteString(headerLine)
-	counts := Counts{}
-	n := j.off.len()
-	if j.prior != nil {
-		n = max(n, j.prior.off.len())
+	cw := &compactWriter{w: bufio.NewWriterSize(tmp, 256<<10), lr: &lineReader{f: j.f}, prior: j.prior}
+	cw.w.WriteString(headerLine)
+	c, err := j.writeRows(cw, complete)
+	if err == nil {
+		err = cw.w.Flush()
 	}
-	lr := &lineReader{f: j.f}
-	for i := 0; i < n; i++ {
-		var off int64
-		var st rowState
-		if o := j.off.get(i); o != 0 {
-			off, st = o, j.state.get(i)
-		} else if ps := j.prior.stateAt(i); ps&stPresent != 0 {
-			off, st = j.prior.off.get(i), ps
-		} else {
-			continue
-		}
-		line, err := lr.at(off)
-		if err != nil {
-			return nil, fileErr(j.path, fmt.Sprintf("compacting row %d", i+1), err)
-		}
-		w.Write(line)
-		counts[st.status()]++
+	if err == nil {
+		err = tmp.Sync()
 	}
-	if err := w.Flush(); err != nil {
-		return nil, fileErr(j.path, "compacting", err)
+	if err == nil {
+		err = tmp.Close()
 	}
-	if err := tmp.Sync(); err != nil {
-		return nil, fileErr(j.path, "compacting", err)
+	if err == nil && c.foreign > 0 {
+		c.backup = j.path + ".bak"
+		err = keepBackup(j.path, c.backup)
 	}
-	if err := tmp.Close(); err != nil {
-		return nil, fileErr(j.path, "compacting", err)
+	if err == nil {
+		err = os.Rename(tmp.Name(), j.path)
 	}
-	if err := os.Rename(tmp.Name(), j.path); err != nil {
-		return nil, fileErr(j.path, "compacting", err)
+	if err != nil {
+		return compaction{}, fileErr(j.path, "compacting", err)
 	}
 	ok = true
-	if err := syncDir(dir); err != nil {
-		return counts, fileErr(j.path, "compacting: syncing its folder", err)
+	return c, nil
+}
+
+// writeRows writes this input's rows in order, then, unless the input was
+// run whole, the earlier run's lines no row of it claimed.
+func (j *journal) writeRows(cw *compactWriter, complete bool) (compaction, error) {
+	c := compaction{counts: Counts{}}
+	for i := range j.off.len() {
+		o := j.off.get(i)
+		var err error
+		switch {
+		case o > 0:
+			err = cw.copyLine(o)
+		case o < 0:
+			err = cw.priorLine(int(-o-1), i+1)
+		default:
+			continue
+		}
+		if err != nil {
+			return c, fmt.Errorf("row %d: %w", i+1, err)
+		}
+		c.counts[j.state.get(i).status()]++
 	}
-	return counts, nil
+	if j.prior == nil {
+		return c, nil
+	}
+	var left []priorLine
+	for i, l := range j.prior.lines {
+		if j.used[i/64]&(1<<(i%64)) == 0 {
+			left = append(left, l)
+		}
+	}
+	if complete {
+		c.foreign = len(left)
+		return c, nil
+	}
+	slices.SortFunc(left, func(a, b priorLine) int { return cmp.Compare(a.off(), b.off()) })
+	for _, l := range left {
+		if err := cw.priorLine(-1, 0, l); err != nil {
+			return c, err
+		}
+		c.counts[l.state().status()]++
+	}
+	return c, nil
+}
+
+// compactWriter writes the compacted file's lines.
+type compactWriter struct {
+	w     *bufio.Writer
+	lr    *lineReader
+	prior *prior
+	enc   *resultEncoder
+}
+
+func (cw *compactWriter) copyLine(off int64) error {
+	line, err := cw.lr.at(off)
+	if err != nil {
+		return err
+	}
+	_, err = cw.w.Write(line)
+	return err
+}
+
+// priorLine writes the earlier run's line i (or l, when i < 0) as row n's
+// (n 0: under its own row number). It is copied as it is when it already
+// reads so; otherwise decoded and written again.
+func (cw *compactWriter) priorLine(i, n int, l ...priorLine) error {
+	line := priorLineAt(cw.prior, i, l)
+	b, err := cw.lr.at(line.off())
+	if err != nil {
+		return err
+	}
+	if row, _, _, ok := scanLine(b); ok && cw.prior.canonical && (n == 0 || row == n) {
+		_, err = cw.w.Write(b)
+		return err
+	}
+	r, ok := decodeLine(b)
+	if !ok {
+		return fmt.Errorf("the earlier run's line at offset %d no longer reads", line.off())
+	}
+	if n > 0 {
+		r.Row = n
+	}
+	if cw.enc == nil {
+		cw.enc = newResultEncoder(cw.w)
+	}
+	return cw.enc.encode(r)
+}
+
+func priorLineAt(p *prior, i int, l []priorLine) priorLine {
+	if i >= 0 {
+		return p.lines[i]
+	}
+	return l[0]
+}
+
+// keepBackup keeps the file at path as backup before compaction drops lines
+// from it: a hard link when the file system has them, else a copy.
+func keepBackup(path, backup string) error {
+	os.Remove(backup)
+	if err := os.Link(path, backup); err == nil {
+		return nil
+	}
+	src, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(backup, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
 }
 
 // syncDir makes a rename in dir durable. A file system that cannot sync a
@@ -459,13 +529,6 @@ func (lr *lineReader) at(off int64) ([]byte, error) {
 		return nil, fmt.Errorf("no end of line within 256 KiB of offset %d", off)
 	}
 	return lr.buf[:i+1], nil
-}
-
-func (p *prior) stateAt(i int) rowState {
-	if p == nil {
-		return 0
-	}
-	return p.state.get(i)
 }
 
 // pageSize is the number of entries in one page of a paged array.

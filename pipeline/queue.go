@@ -4,6 +4,9 @@ package pipeline
 type task struct {
 	row  Row
 	user string // the key rows of one user share (the user, lower-cased)
+	// prior is 1 + the index of the earlier run's line with this row's key,
+	// which this run replaces; 0 for none.
+	prior int
 }
 
 // userQueue orders rows so that rows of one user never run at the same time

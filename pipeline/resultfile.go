@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,6 +163,7 @@ func (s *fieldScanner) next() (f []byte, quoted, more, bad bool) {
 func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
 	var status Status
 	retryable := false
+	var outcomes rowState
 	s := newFieldScanner(line)
 	col := 0
 	for ; ; col++ {
@@ -184,6 +186,12 @@ func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
 			if status, known = statusOf(f); !known {
 				return 0, 0, 0, false
 			}
+		case colMobile, colAlternateMobile, colOffice:
+			outcomes |= outcomeState(Outcome(f))
+		case colSmsSignIn:
+			if string(f) == string(SmsDisabledByFlag) {
+				outcomes |= stSmsOff
+			}
 		case colRetryable:
 			retryable = string(f) == "true"
 		case colKey:
@@ -193,7 +201,7 @@ func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
 	if col < numColumns {
 		return 0, 0, 0, false
 	}
-	return row, stateOf(Result{Status: status, Retryable: retryable}), key, true
+	return row, stateOf(Result{Status: status, Retryable: retryable}) | outcomes, key, true
 }
 
 // statusOf is the Status f names, without allocating.
@@ -271,15 +279,57 @@ type ResultReader struct {
 	long []byte // a line longer than br's buffer, gathered
 }
 
-// NewResultReader reads and checks r's header line.
+// NewResultReader reads and checks r's header line. A header a spreadsheet
+// re-saved (a byte-order mark, CRLF) or with columns after phonereg's (SPEC
+// §4: more may follow) is a result file's.
 func NewResultReader(r io.Reader) (*ResultReader, error) {
 	rr := &ResultReader{br: bufio.NewReaderSize(r, 256<<10)}
 	header, err := rr.line()
 	if err != nil && !errors.Is(err, ErrDamagedLine) && err != io.EOF {
 		return nil, err
 	}
+	if _, err := checkHeader(header); err != nil {
+		return nil, err
+	}
+	return rr, nil
+}
+
+// errHeaderCut is a file that ends inside phonereg's header: a run that was
+// killed before it recorded anything.
+var errHeaderCut = errors.New("the result file ends inside its header")
+
+// readHeader reads and checks the header of the result file f. start is
+// where its lines begin; canonical is set when the header is exactly
+// phonereg's, so that lines can be copied as they are.
+func readHeader(f *os.File) (start int64, canonical bool, err error) {
+	b := make([]byte, 64<<10)
+	n, err := f.ReadAt(b, 0)
+	if err != nil && err != io.EOF {
+		return 0, false, err
+	}
+	b = b[:n]
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		if strings.HasPrefix(headerLine, string(b)) {
+			return 0, false, errHeaderCut
+		}
+		i = len(b) - 1
+	}
+	line := b[:i+1]
+	if string(line) == headerLine {
+		return int64(len(line)), true, nil
+	}
+	if _, err := checkHeader(line); err != nil {
+		return 0, false, err
+	}
+	return int64(len(line)), false, nil
+}
+
+// checkHeader reads a header line: phonereg's columns, then perhaps more.
+func checkHeader(line []byte) ([]string, error) {
+	line = bytes.TrimPrefix(line, []byte("\ufeff"))
 	var cells []string
-	s := newFieldScanner(header)
+	s := newFieldScanner(line)
 	for {
 		f, _, more, bad := s.next()
 		if bad || !more {
@@ -287,10 +337,10 @@ func NewResultReader(r io.Reader) (*ResultReader, error) {
 		}
 		cells = append(cells, string(f))
 	}
-	if !slices.Equal(cells, Columns) {
+	if len(cells) < numColumns || !slices.Equal(cells[:numColumns], Columns) {
 		return nil, fmt.Errorf("%w: its first line is not %q", ErrNotResultFile, strings.TrimSuffix(headerLine, "\n"))
 	}
-	return rr, nil
+	return cells, nil
 }
 
 // Next returns the next line's result: io.EOF after the last line,

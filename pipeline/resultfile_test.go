@@ -21,7 +21,8 @@ func TestResultReader(t *testing.T) {
 	}{
 		{name: "compacted", text: header + "\n" + line + "\n", rows: []int{1}},
 		{name: "CRLF", text: header + "\r\n" + line + "\r\n", rows: []int{1}},
-		{name: "a column a later version adds", text: header + ",extra\n" + line + ",x\n", wantErr: ErrNotResultFile},
+		{name: "a column a later version adds", text: header + ",extra\n" + line + ",x\n", rows: []int{1}},
+		{name: "re-saved by a spreadsheet: BOM and CRLF", text: "\ufeff" + header + "\r\n" + line + "\r\n", rows: []int{1}},
 		{name: "extra cell on a line", text: header + "\n" + line + ",x\n", rows: []int{1}},
 		{name: "torn last line", text: header + "\n" + line + "\n2,bob@contoso.com,succ", rows: []int{1}, damaged: 1},
 		{name: "damaged line in the middle", text: header + "\n" + "x,y\n" + line + "\n", rows: []int{1}, damaged: 1},

@@ -77,8 +77,16 @@ type Summary struct {
 	// Outcomes this run, per step (mobile, alternateMobile, office,
 	// smsSignIn), per outcome.
 	Outcomes Outcomes `json:"outcomes"`
-	// DroppedLines are damaged lines cut from the end of the result file.
+	// DroppedLines are torn or damaged lines cut from the end of the result
+	// file; DamagedLines are lines elsewhere in it that are not result lines,
+	// skipped (their rows are redone).
 	DroppedLines int `json:"droppedLines,omitempty"`
+	DamagedLines int `json:"damagedLines,omitempty"`
+	// ForeignLines are lines of rows this input does not have, which an
+	// earlier run (of another input) left: dropped from the result file and
+	// kept in Backup.
+	ForeignLines int    `json:"foreignLines,omitempty"`
+	Backup       string `json:"backup,omitempty"`
 	// Interrupted is set when the run stopped before the end of the input.
 	Interrupted bool          `json:"interrupted"`
 	Elapsed     time.Duration `json:"-"`
@@ -173,6 +181,8 @@ type runner struct {
 	j      *journal
 	sum    *Summary // the writer's until the stages are over
 	header Header   // the reader's until the stages are over
+	// readAll is set by the reader when it read the input to its end.
+	readAll bool
 }
 
 // item is what the reader hands the scheduler: a row to run, or an entry
@@ -183,12 +193,17 @@ type item struct {
 	ready *entry
 }
 
-// entry is what the writer receives: a row's result to record, or a count of
-// rows an earlier run finished (nothing to write).
+// entry is what the writer receives: a row's result to record (with the
+// earlier run's line it replaces, as in task.prior), or rows an earlier run
+// finished, each with that run's line.
 type entry struct {
-	res                    Result // when res.Row > 0
-	skipped, skippedFailed int
+	res     Result // when res.Row > 0
+	prior   int
+	skipped []skipped
 }
+
+// skipped is a row an earlier run finished: row n is that run's line i.
+type skipped struct{ n, i int }
 
 // finished is a worker's finished row: its entry for the writer, and the
 // user whose next row may now run.
@@ -199,12 +214,20 @@ type finished struct {
 
 func (r *runner) noteResume() {
 	p := r.j.prior
-	if p != nil && p.dropped > 0 {
-		r.sum.DroppedLines = p.dropped
-		r.cfg.Logger.Warn("result file: cut a torn or damaged last line; its row is redone", zap.Int("lines", p.dropped))
+	if p == nil {
+		return
 	}
-	if p != nil && p.lines > 0 {
-		r.cfg.Logger.Info("resuming from the result file", zap.String("file", r.cfg.Out), zap.Int("lines", p.lines))
+	if p.cut > 0 {
+		r.sum.DroppedLines = p.cut
+		r.cfg.Logger.Warn("result file: cut a torn or damaged last line; its row is redone", zap.Int("lines", p.cut))
+	}
+	if p.damagedCount > 0 {
+		r.sum.DamagedLines = p.damagedCount
+		r.cfg.Logger.Warn("result file: skipped lines that are not result lines; their rows are redone, the lines after them count",
+			zap.Int("lines", p.damagedCount), zap.Ints("lineNumbers", p.damaged))
+	}
+	if p.read > 0 {
+		r.cfg.Logger.Info("resuming from the result file", zap.String("file", r.cfg.Out), zap.Int("lines", p.read))
 	}
 }
 
@@ -271,28 +294,26 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	stop := context.AfterFunc(drain, cancel)
 	defer stop()
 	hand := func(it item) error { return send(readCtx, items, it) }
-	// Rows finished earlier are counted in groups; the count is sent even
+	// Rows finished earlier go to the writer in groups; a group is sent even
 	// when reading is cut short, so that the summary has them all.
-	var earlier entry
+	var earlier []skipped
 	flush := func(ctx context.Context) error {
-		if earlier.skipped == 0 {
+		if len(earlier) == 0 {
 			return nil
 		}
-		e := earlier
-		if err := send(ctx, items, item{ready: &e}); err != nil {
+		if err := send(ctx, items, item{ready: &entry{skipped: earlier}}); err != nil {
 			return err
 		}
-		earlier = entry{}
+		earlier = nil
 		return nil
 	}
+	rule := resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.SmsSignIn}
 	var err error
 	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
-		if st, ok := r.j.prior.done(row.Num, row.Key, r.cfg.RetryFailed); ok {
-			earlier.skipped++
-			if !st.status().ok() {
-				earlier.skippedFailed++
-			}
-			if earlier.skipped < 4096 {
+		i, found := r.j.prior.find(row.Key)
+		if found && rule.done(r.j.prior.lines[i].state()) {
+			earlier = append(earlier, skipped{row.Num, i})
+			if len(earlier) < 4096 {
 				return nil
 			}
 			return flush(readCtx)
@@ -300,11 +321,15 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 		if err := flush(readCtx); err != nil {
 			return err
 		}
+		prior := 0
+		if found {
+			prior = i + 1
+		}
 		if row.Invalid != "" {
 			res := Result{Row: row.Num, User: row.User, Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: r.cfg.Now()}
-			return hand(item{ready: &entry{res: res}})
+			return hand(item{ready: &entry{res: res, prior: prior}})
 		}
-		return hand(item{task: task{row: row, user: strings.ToLower(row.User)}})
+		return hand(item{task: task{row: row, user: strings.ToLower(row.User), prior: prior}})
 	})
 	if ferr := flush(ctx); err == nil {
 		err = ferr
@@ -312,6 +337,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	if err != nil && drain.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil // interrupted: stop reading, let rows in flight finish
 	}
+	r.readAll = err == nil
 	return err
 }
 
@@ -391,7 +417,7 @@ func (r *runner) work(ctx context.Context, i int, limit *workLimit, over <-chan 
 		if err != nil {
 			return err
 		}
-		if err := send(ctx, results, finished{entry: entry{res: res}, user: t.user}); err != nil {
+		if err := send(ctx, results, finished{entry: entry{res: res, prior: t.prior}, user: t.user}); err != nil {
 			return err
 		}
 	}
@@ -452,9 +478,17 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 				return flush()
 			}
 			if e.res.Row == 0 {
-				r.sum.Skipped += e.skipped
-				failedEarlier += e.skippedFailed
+				for _, sk := range e.skipped {
+					r.j.skip(sk.n, sk.i)
+					if !r.j.prior.lines[sk.i].state().status().ok() {
+						failedEarlier++
+					}
+				}
+				r.sum.Skipped += len(e.skipped)
 				continue
+			}
+			if e.prior > 0 {
+				r.j.markUsed(e.prior - 1)
 			}
 			r.sum.Outcomes.add(e.res.Phones, e.res.SmsSignIn)
 			batch = append(batch, e.res)
@@ -518,13 +552,19 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 	if errors.As(runErr, &ie) && r.j.abandon() {
 		return nil, runErr
 	}
-	counts, cerr := r.j.compact()
+	complete := r.readAll && runErr == nil && drain.Err() == nil
+	c, cerr := r.j.compact(complete)
 	if cerr != nil {
 		return sum, errors.Join(runErr, cerr)
 	}
-	sum.ByStatus = counts
-	for _, c := range counts {
-		sum.Rows += c
+	sum.ByStatus = c.counts
+	for _, n := range c.counts {
+		sum.Rows += n
+	}
+	sum.ForeignLines, sum.Backup = c.foreign, c.backup
+	if c.foreign > 0 {
+		r.cfg.Logger.Warn("result file: dropped the lines of rows this input does not have (an earlier run of another input left them)",
+			zap.Int("lines", c.foreign), zap.String("keptIn", c.backup))
 	}
 	sum.Elapsed = time.Since(start)
 	sum.ElapsedSecs = sum.Elapsed.Seconds()
@@ -552,6 +592,12 @@ func (s *Summary) String() string {
 	writeTally(&b, "  ", s.ByStatus, s.Outcomes)
 	if s.DroppedLines > 0 {
 		fmt.Fprintf(&b, "  repaired:  %d torn line(s) cut from the result file\n", s.DroppedLines)
+	}
+	if s.DamagedLines > 0 {
+		fmt.Fprintf(&b, "  repaired:  %d damaged line(s) in the result file skipped; their rows were redone\n", s.DamagedLines)
+	}
+	if s.ForeignLines > 0 {
+		fmt.Fprintf(&b, "  dropped:   %d line(s) of rows not in this input; kept in %s\n", s.ForeignLines, s.Backup)
 	}
 	fmt.Fprintf(&b, "  elapsed:   %s\n", s.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(&b, "  results:   %s\n", s.ResultFile)

@@ -115,8 +115,8 @@ type priorLine struct {
 	offState uint64
 }
 
-func (l priorLine) off() int64       { return int64(l.offState & (1<<48 - 1)) }
-func (l priorLine) state() rowState  { return rowState(l.offState >> 48) }
+func (l priorLine) off() int64      { return int64(l.offState & (1<<48 - 1)) }
+func (l priorLine) state() rowState { return rowState(l.offState >> 48) }
 func newPriorLine(key uint64, off int64, st rowState) priorLine {
 	return priorLine{key: key, offState: uint64(off) | uint64(st)<<48}
 }

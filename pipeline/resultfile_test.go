@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +148,64 @@ func FuzzResultLine(f *testing.F) {
 		}
 		if norm(r) != norm(again) {
 			t.Fatalf("round trip changed the result:\n got %+v\nwant %+v\nline %q", again, r, line)
+		}
+	})
+}
+
+// FuzzResultFile: whatever a result file holds (torn, garbled, another
+// input's, re-saved by a spreadsheet), opening it to resume either refuses it
+// as not a result file or reads it, and compacting it leaves a file of whole
+// phonereg lines that opens again.
+func FuzzResultFile(f *testing.F) {
+	header := strings.TrimSuffix(headerLine, "\n")
+	line := `1,ada@contoso.com,succeeded,added,,,enabled,false,,r1,00000000000000aa,,2026-12-01T10:00:00Z`
+	for _, seed := range []string{
+		header + "\n" + line + "\n",
+		header + "\n" + line + "\n2,bob@contoso.com,succ",
+		header + "\n" + "garbage\n" + line + "\n",
+		"\ufeff" + header + ",note\r\n" + line + ",x\r\n",
+		header + "\n" + strings.Replace(line, "1,", "7,", 1) + "\n" + line + "\n",
+		header[:20],
+		"userPrincipalName,mobile\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "r.csv")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		j, err := openJournal(path, false)
+		if err != nil {
+			if !errors.Is(err, ErrNotResultFile) {
+				t.Fatalf("openJournal: %v; want it read or refused as not a result file", err)
+			}
+			return
+		}
+		if j.prior != nil {
+			for i := range j.prior.lines {
+				j.skip(i+1, i)
+			}
+		}
+		if _, err := j.compact(true); err != nil {
+			t.Fatalf("compact: %v", err)
+		}
+		out, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr, err := NewResultReader(bytes.NewReader(out))
+		if err != nil {
+			t.Fatalf("the compacted file does not open: %v\n%q", err, out)
+		}
+		for {
+			_, err := rr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("the compacted file has a line that does not read: %v\n%q", err, out)
+			}
 		}
 	})
 }

@@ -164,7 +164,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	}
 	defer log.Sync()
 
-	in, total, closeIn, err := openInputFile(o.in, d.stdin, true)
+	in, total, closeIn, err := openInputFile(ctx, o.in, d.stdin, true)
 	if err != nil {
 		return err
 	}
@@ -341,43 +341,75 @@ func defaultOut(in string) string {
 }
 
 // openInputFile opens --in for run and validate: the file at path, or stdin
-// for "-". With count, rows estimates its data rows for run's progress bar (0
-// for stdin, whose length is not known ahead); validate, which shows no bar,
-// reads the file once.
-func openInputFile(path string, stdin io.Reader, count bool) (in io.Reader, rows int, closeIn func(), err error) {
+// for "-". With count, rows estimates a regular file's data rows for run's
+// progress bar. Anything else streams, with rows 0, as stdin does: a pipe,
+// a FIFO, /dev/stdin or <(…), which cannot be read twice, and a character
+// device, which may never end (/dev/zero). Opening a FIFO waits for its
+// writer; that wait, and the count, give way to ctx.
+func openInputFile(ctx context.Context, path string, stdin io.Reader, count bool) (in io.Reader, rows int, closeIn func(), err error) {
 	if path == "-" {
 		return stdin, 0, func() {}, nil
 	}
-	f, err := os.Open(path)
+	f, err := openCtx(ctx, path)
 	if err != nil {
-		return nil, 0, nil, usagef("--in: %v", err)
+		return nil, 0, nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil || fi.IsDir() {
 		f.Close()
 		return nil, 0, nil, usagef("--in %s: not a readable file", path)
 	}
-	if count {
-		if rows, err = countRowsAndRewind(f); err != nil {
+	if count && fi.Mode().IsRegular() {
+		if rows, err = countRowsAndRewind(ctx, f); err != nil {
 			f.Close()
-			return nil, 0, nil, usagef("--in: %v", err)
+			return nil, 0, nil, err
 		}
 	}
 	return f, rows, func() { f.Close() }, nil
 }
 
-// countRowsAndRewind reads f to its end, counting the non-empty lines after
-// the first (an estimate of the data rows: a quoted newline counts twice),
-// then seeks back to its start. The input is thus read twice, here and by
-// pipeline, because the progress bar needs a total before the first row while
-// pipeline's CSV reader streams; a second read of a local file costs little
-// next to Graph's 20 writes/s. validate shows no bar but counts too, so that
-// both commands refuse the same inputs (one that cannot seek back, like a
-// named pipe).
-func countRowsAndRewind(f *os.File) (int, error) {
+// openCtx opens --in, giving way to ctx while the open blocks (a FIFO whose
+// writer has not opened it yet). The open then goes on in the background,
+// and closes what it opens.
+func openCtx(ctx context.Context, path string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			return nil, usagef("--in: %v", o.err)
+		}
+		return o.f, nil
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// countRowsAndRewind reads the regular file f to its end, counting the
+// non-empty lines after the first (an estimate of the data rows: a quoted
+// newline counts twice), then seeks back to its start. The input is thus
+// read twice, here and by pipeline, because the progress bar needs a total
+// before the first row while pipeline's CSV reader streams; a second read of
+// a local file costs little next to Graph's 20 writes/s.
+func countRowsAndRewind(ctx context.Context, f *os.File) (int, error) {
 	n, prevNL, first := 0, true, true
 	buf := make([]byte, 1<<20)
 	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		k, err := f.Read(buf)
 		for _, c := range buf[:k] {
 			if c == '\n' {
@@ -392,15 +424,18 @@ func countRowsAndRewind(f *os.File) (int, error) {
 				prevNL = false
 			}
 		}
-		if err != nil {
+		if err == io.EOF {
 			if !prevNL && !first {
 				n++
 			}
 			break
 		}
+		if err != nil {
+			return 0, usagef("--in: %v", err)
+		}
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return 0, err
+		return 0, usagef("--in: %v", err)
 	}
 	return n, nil
 }

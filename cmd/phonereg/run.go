@@ -157,6 +157,13 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	if err != nil {
 		return err
 	}
+	out := o.out
+	if out == "" {
+		out = defaultOut(o.in)
+	}
+	if err := checkOutputs(o.in, out, o.summaryJSON); err != nil {
+		return err
+	}
 	errw := newStderrWriter(d.stderr)
 	log, err := newLogger(o.logs, errw)
 	if err != nil {
@@ -169,10 +176,6 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 		return err
 	}
 	defer closeIn()
-	out := o.out
-	if out == "" {
-		out = defaultOut(o.in)
-	}
 
 	client, stopSim, err := connect(d, o.conn, log)
 	if err != nil {

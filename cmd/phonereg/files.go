@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -44,4 +46,59 @@ func absPath(path string) string {
 		return abs
 	}
 	return filepath.Clean(path)
+}
+
+// checkWritable makes sure the file that flag names can be written, before
+// any request: an existing regular file is opened for writing (it is not
+// changed), a missing one is created and removed again. A device or a FIFO
+// is left to its writer: opening one may block or have effects. path "" is
+// not set.
+func checkWritable(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return usagef("%s %s: is a folder; want a file", flag, path)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil
+	case err == nil:
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return usagef("%s: %v", flag, err)
+		}
+		return f.Close()
+	case !errors.Is(err, fs.ErrNotExist):
+		return usagef("%s: %v", flag, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil // a dangling symlink, or a file just made: its writer will tell
+	}
+	if err != nil {
+		return usagef("%s: %v", flag, err)
+	}
+	f.Close()
+	if err := os.Remove(path); err != nil {
+		return usagef("%s: %v", flag, err)
+	}
+	return nil
+}
+
+// checkReadable makes sure the file that flag names exists and is not a
+// folder, without opening it: a FIFO (a secret handed over by <(…)) can be
+// read only once, by the code that needs it. path "" is not set.
+func checkReadable(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return usagef("%s: %v", flag, err)
+	}
+	if fi.IsDir() {
+		return usagef("%s %s: is a folder; want a file", flag, path)
+	}
+	return nil
 }

@@ -46,9 +46,10 @@ func cliWithin(t *testing.T, ctx context.Context, args ...string) (code int, std
 	return 0, "", ""
 }
 
-// mkfifo makes a named pipe in a new temporary folder. The writer, when not
-// nil, writes to it from a goroutine as soon as a reader opens it; at the end
-// of the test a writer still waiting for its reader is released.
+// mkfifo makes a named pipe in a new temporary folder. When content is not
+// nil, a goroutine writes it as soon as a reader opens the pipe; at the end of
+// the test, a writer still waiting for its reader, or a reader for its
+// writer, is released.
 func mkfifo(t *testing.T, content *string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "in.csv")
@@ -56,6 +57,12 @@ func mkfifo(t *testing.T, content *string) string {
 		t.Fatal(err)
 	}
 	if content == nil {
+		t.Cleanup(func() {
+			// Release an open of the reader that still waits for a writer.
+			if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+				w.Close()
+			}
+		})
 		return path
 	}
 	done := make(chan struct{})
@@ -178,12 +185,6 @@ func TestInputOpenGivesWay(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := mkfifo(t, nil)
-			t.Cleanup(func() {
-				// Release an open that still waits for a writer.
-				if w, err := os.OpenFile(in, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-					w.Close()
-				}
-			})
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(200*time.Millisecond, cancel)
 			code, _, stderr := cliWithin(t, ctx, tc.args(in, filepath.Join(t.TempDir(), "out.csv"))...)

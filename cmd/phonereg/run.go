@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func (c *connOptions) register(cmd *cobra.Command) {
 	f.StringVar(&c.certificate, "certificate", "", "PEM or PKCS#12 certificate with its key for --auth certificate (env AZURE_CLIENT_CERTIFICATE_PATH; password: env AZURE_CLIENT_CERTIFICATE_PASSWORD)")
 	f.StringVar(&c.apiVersion, "api-version", "v1.0", "Graph API version: v1.0 or beta")
 	f.Float64Var(&c.rate, "rate", 20, "ceiling of requests per second for the whole run, retries included, never exceeded in any second; the run finds the pace Graph accepts below it (Graph's write quota is 20/s per app and tenant); 0: no ceiling")
-	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request for failures, the first included (5xx, timeouts and dropped connections); waiting out throttling (429) does not use one up")
+	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request for failures, the first included (5xx, timeouts and dropped connections), at most 100; waiting out throttling (429) does not use one up")
 	f.DurationVar(&c.timeout, "timeout", 60*time.Second, "time limit of one try of a request (Graph gives up at 60s)")
 	f.BoolVar(&c.sim, "sim", false, "run against the built-in Graph emulator, started in-process (users are created on first use)")
 	f.StringVar(&c.simUsers, "sim-users", "", "with --sim: seed users from a CSV (userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister)")
@@ -138,7 +139,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.BoolVar(&o.restart, "restart", false, "start the result file over (the old one is kept as FILE.bak)")
 	f.BoolVar(&o.retryFailed, "retry-failed", false, "redo every row that did not succeed, also those an admin had to fix first")
 	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users worked on at once; below it the run keeps as many as rate × latency needs")
-	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish")
+	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish (positive)")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
 	requireFlag(cmd, "in")
 	o.conn.register(cmd)
@@ -150,18 +151,8 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 // and checks the permissions, hands the rows to pipeline.Run, and prints the
 // summary.
 func runJob(ctx context.Context, d deps, o runOptions) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
-	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+	read, out, err := o.check()
 	if err != nil {
-		return err
-	}
-	out := o.out
-	if out == "" {
-		out = defaultOut(o.in)
-	}
-	if err := checkOutputs(o.in, out, o.summaryJSON); err != nil {
 		return err
 	}
 	errw := newStderrWriter(d.stderr)
@@ -242,6 +233,34 @@ func printSummary(stderr io.Writer, summaryJSON string, sum *pipeline.Summary, c
 	return writeSummaryJSON(summaryJSON, sum, st, fl)
 }
 
+// check checks every flag before the input is opened, Graph is asked or the
+// result file is touched (SPEC §5: a usage error is exit 2, with nothing
+// done), and returns the input options and the result file's path.
+func (o runOptions) check() (pipeline.InputOptions, string, error) {
+	if err := o.validate(); err != nil {
+		return pipeline.InputOptions{}, "", err
+	}
+	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+	if err != nil {
+		return pipeline.InputOptions{}, "", err
+	}
+	out := o.out
+	if out == "" {
+		out = defaultOut(o.in)
+	}
+	for _, check := range []func() error{
+		func() error { return checkOutputs(o.in, out, o.summaryJSON) },
+		func() error { return checkWritable("--out", out) },
+		func() error { return checkWritable("--summary-json", o.summaryJSON) },
+		o.conn.checkFiles,
+	} {
+		if err := check(); err != nil {
+			return pipeline.InputOptions{}, "", err
+		}
+	}
+	return read, out, nil
+}
+
 func (o runOptions) validate() error {
 	switch o.onExisting {
 	case "fail", "skip", "update":
@@ -254,23 +273,71 @@ func (o runOptions) validate() error {
 	if o.workers < 1 || o.workers > 1024 {
 		return usagef("--workers %d: want 1 to 1024", o.workers)
 	}
+	if o.grace <= 0 {
+		// pipeline takes 0 for its default of 30s: --grace 0 would not mean
+		// what it says.
+		return usagef("--grace %v: want a positive duration", o.grace)
+	}
 	return o.conn.validate()
 }
+
+// maxAttempts bounds --max-attempts: graphclient counts retries in an int32,
+// and a hundred tries with backoff already outlast any Graph outage a run
+// should wait out.
+const maxAttempts = 100
 
 func (c connOptions) validate() error {
 	if c.rate < 0 || math.IsNaN(c.rate) || math.IsInf(c.rate, 0) {
 		return usagef("--rate %v: want a finite number of requests per second, 0 for no ceiling", c.rate)
 	}
-	if c.maxAttempts < 1 {
-		return usagef("--max-attempts %d: want at least 1", c.maxAttempts)
+	if c.maxAttempts < 1 || c.maxAttempts > maxAttempts {
+		return usagef("--max-attempts %d: want 1 to %d", c.maxAttempts, maxAttempts)
 	}
 	if c.timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
+	if !slices.Contains(graphclient.AuthModes, c.auth) {
+		return usagef("--auth %q: want one of %s", c.auth, strings.Join(graphclient.AuthModes, ", "))
+	}
+	if c.secretFile != "" && c.auth != graphclient.AuthSecret {
+		return usagef("--client-secret-file needs --auth secret (--auth %s does not read it)", c.auth)
+	}
+	if c.certificate != "" && c.auth != graphclient.AuthCertificate {
+		return usagef("--certificate needs --auth certificate (--auth %s does not read it)", c.auth)
+	}
+	switch c.apiVersion {
+	case "v1.0", "beta":
+	default:
+		return usagef("--api-version %q: want v1.0 or beta", c.apiVersion)
+	}
 	if c.simUsers != "" && !c.sim {
 		return usagef("--sim-users needs --sim")
 	}
+	return c.validateEndpoints()
+}
+
+// validateEndpoints checks --cloud, --graph-url and --authority-host, also
+// with --sim, which does not use them. Their environment fallbacks are
+// checked as the client is built.
+func (c connOptions) validateEndpoints() error {
+	if _, err := graphclient.LookupCloud(c.cloud); err != nil {
+		return usagef("--cloud: %v", err)
+	}
+	if _, err := graphclient.ResolveEndpoints(c.cloud, c.graphURL, ""); err != nil {
+		return usagef("--graph-url: %v", err)
+	}
+	if _, err := graphclient.ResolveEndpoints(c.cloud, "", c.authorityHost); err != nil {
+		return usagef("--authority-host: %v", err)
+	}
 	return nil
+}
+
+// checkFiles checks that the files the connection flags name can be read,
+// before the credential reads them: otherwise a missing secret file would be
+// an authentication failure (exit 3) rather than a usage error.
+func (c connOptions) checkFiles() error {
+	return errors.Join(checkReadable("--client-secret-file", c.secretFile),
+		checkReadable("--certificate", c.certificate), checkReadable("--sim-users", c.simUsers))
 }
 
 // inputOptions checks and converts the input flags that run and validate
@@ -290,7 +357,27 @@ func inputOptions(delimiter, region string, maps []string) (pipeline.InputOption
 			return pipeline.InputOptions{}, usagef("--map %q: want FIELD=COLUMN or FIELD=template", m)
 		}
 	}
-	return pipeline.InputOptions{Delimiter: d, Maps: maps, Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(region)}}, nil
+	o := pipeline.InputOptions{Delimiter: d, Maps: maps, Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(region)}}
+	if err := checkInputOptions(o); err != nil {
+		return pipeline.InputOptions{}, err
+	}
+	return o, nil
+}
+
+// checkInputOptions finds what pipeline refuses in o (a --map of an unknown
+// field, a broken template, a field mapped twice) now, before any request,
+// rather than when the run reads the input's header. pipeline has no check of
+// its own to call: it checks its options before it reads a byte, so an
+// empty input fails the same way with o as with no options at all only if o
+// is fine. (A pipeline.CheckInputOptions would replace this.)
+func checkInputOptions(o pipeline.InputOptions) error {
+	noRows := func(pipeline.Row) error { return nil }
+	_, want := pipeline.ReadRows(context.Background(), strings.NewReader(""), pipeline.InputOptions{}, noRows)
+	_, got := pipeline.ReadRows(context.Background(), strings.NewReader(""), o, noRows)
+	if got != nil && (want == nil || got.Error() != want.Error()) {
+		return got
+	}
+	return nil
 }
 
 // delimiterRune is --delimiter as a rune: 0 for auto-detection, -1 when
@@ -540,7 +627,7 @@ func clientConfig(c connOptions, log *zap.Logger, cred azcore.TokenCredential, c
 func startSim(usersFile string) (*graphsim.Server, error) {
 	opts := graphsim.Options{AutoCreateUsers: true}
 	if usersFile != "" {
-		users, err := readSimUsers(usersFile)
+		users, err := readSimUsers("--sim-users", usersFile)
 		if err != nil {
 			return nil, err
 		}

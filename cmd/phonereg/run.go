@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func (c *connOptions) register(cmd *cobra.Command) {
 	f.StringVar(&c.certificate, "certificate", "", "PEM or PKCS#12 certificate with its key for --auth certificate (env AZURE_CLIENT_CERTIFICATE_PATH; password: env AZURE_CLIENT_CERTIFICATE_PASSWORD)")
 	f.StringVar(&c.apiVersion, "api-version", "v1.0", "Graph API version: v1.0 or beta")
 	f.Float64Var(&c.rate, "rate", 20, "ceiling of requests per second for the whole run, retries included, never exceeded in any second; the run finds the pace Graph accepts below it (Graph's write quota is 20/s per app and tenant); 0: no ceiling")
-	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request for failures, the first included (5xx, timeouts and dropped connections); waiting out throttling (429) does not use one up")
+	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request for failures, the first included (5xx, timeouts and dropped connections), at most 100; waiting out throttling (429) does not use one up")
 	f.DurationVar(&c.timeout, "timeout", 60*time.Second, "time limit of one try of a request (Graph gives up at 60s)")
 	f.BoolVar(&c.sim, "sim", false, "run against the built-in Graph emulator, started in-process (users are created on first use)")
 	f.StringVar(&c.simUsers, "sim-users", "", "with --sim: seed users from a CSV (userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister)")
@@ -138,7 +139,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.BoolVar(&o.restart, "restart", false, "start the result file over (the old one is kept as FILE.bak)")
 	f.BoolVar(&o.retryFailed, "retry-failed", false, "redo every row that did not succeed, also those an admin had to fix first")
 	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users worked on at once; below it the run keeps as many as rate × latency needs")
-	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish")
+	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish (positive)")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
 	requireFlag(cmd, "in")
 	o.conn.register(cmd)
@@ -150,10 +151,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 // and checks the permissions, hands the rows to pipeline.Run, and prints the
 // summary.
 func runJob(ctx context.Context, d deps, o runOptions) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
-	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+	read, out, err := o.check()
 	if err != nil {
 		return err
 	}
@@ -164,15 +162,11 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	}
 	defer log.Sync()
 
-	in, total, closeIn, err := openInputFile(o.in, d.stdin, true)
+	in, total, closeIn, err := openInputFile(ctx, o.in, d.stdin, true)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	out := o.out
-	if out == "" {
-		out = defaultOut(o.in)
-	}
 
 	client, stopSim, err := connect(d, o.conn, log)
 	if err != nil {
@@ -239,6 +233,34 @@ func printSummary(stderr io.Writer, summaryJSON string, sum *pipeline.Summary, c
 	return writeSummaryJSON(summaryJSON, sum, st, fl)
 }
 
+// check checks every flag before the input is opened, Graph is asked or the
+// result file is touched (SPEC §5: a usage error is exit 2, with nothing
+// done), and returns the input options and the result file's path.
+func (o runOptions) check() (pipeline.InputOptions, string, error) {
+	if err := o.validate(); err != nil {
+		return pipeline.InputOptions{}, "", err
+	}
+	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+	if err != nil {
+		return pipeline.InputOptions{}, "", err
+	}
+	out := o.out
+	if out == "" {
+		out = defaultOut(o.in)
+	}
+	for _, check := range []func() error{
+		func() error { return checkOutputs(o.in, out, o.summaryJSON) },
+		func() error { return checkWritable("--out", out) },
+		func() error { return checkWritable("--summary-json", o.summaryJSON) },
+		o.conn.checkFiles,
+	} {
+		if err := check(); err != nil {
+			return pipeline.InputOptions{}, "", err
+		}
+	}
+	return read, out, nil
+}
+
 func (o runOptions) validate() error {
 	switch o.onExisting {
 	case "fail", "skip", "update":
@@ -251,23 +273,71 @@ func (o runOptions) validate() error {
 	if o.workers < 1 || o.workers > 1024 {
 		return usagef("--workers %d: want 1 to 1024", o.workers)
 	}
+	if o.grace <= 0 {
+		// pipeline takes 0 for its default of 30s: --grace 0 would not mean
+		// what it says.
+		return usagef("--grace %v: want a positive duration", o.grace)
+	}
 	return o.conn.validate()
 }
+
+// maxAttempts bounds --max-attempts: graphclient counts retries in an int32,
+// and a hundred tries with backoff already outlast any Graph outage a run
+// should wait out.
+const maxAttempts = 100
 
 func (c connOptions) validate() error {
 	if c.rate < 0 || math.IsNaN(c.rate) || math.IsInf(c.rate, 0) {
 		return usagef("--rate %v: want a finite number of requests per second, 0 for no ceiling", c.rate)
 	}
-	if c.maxAttempts < 1 {
-		return usagef("--max-attempts %d: want at least 1", c.maxAttempts)
+	if c.maxAttempts < 1 || c.maxAttempts > maxAttempts {
+		return usagef("--max-attempts %d: want 1 to %d", c.maxAttempts, maxAttempts)
 	}
 	if c.timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
+	if !slices.Contains(graphclient.AuthModes, c.auth) {
+		return usagef("--auth %q: want one of %s", c.auth, strings.Join(graphclient.AuthModes, ", "))
+	}
+	if c.secretFile != "" && c.auth != graphclient.AuthSecret {
+		return usagef("--client-secret-file needs --auth secret (--auth %s does not read it)", c.auth)
+	}
+	if c.certificate != "" && c.auth != graphclient.AuthCertificate {
+		return usagef("--certificate needs --auth certificate (--auth %s does not read it)", c.auth)
+	}
+	switch c.apiVersion {
+	case "v1.0", "beta":
+	default:
+		return usagef("--api-version %q: want v1.0 or beta", c.apiVersion)
+	}
 	if c.simUsers != "" && !c.sim {
 		return usagef("--sim-users needs --sim")
 	}
+	return c.validateEndpoints()
+}
+
+// validateEndpoints checks --cloud, --graph-url and --authority-host, also
+// with --sim, which does not use them. Their environment fallbacks are
+// checked as the client is built.
+func (c connOptions) validateEndpoints() error {
+	if _, err := graphclient.LookupCloud(c.cloud); err != nil {
+		return usagef("--cloud: %v", err)
+	}
+	if _, err := graphclient.ResolveEndpoints(c.cloud, c.graphURL, ""); err != nil {
+		return usagef("--graph-url: %v", err)
+	}
+	if _, err := graphclient.ResolveEndpoints(c.cloud, "", c.authorityHost); err != nil {
+		return usagef("--authority-host: %v", err)
+	}
 	return nil
+}
+
+// checkFiles checks that the files the connection flags name can be read,
+// before the credential reads them: otherwise a missing secret file would be
+// an authentication failure (exit 3) rather than a usage error.
+func (c connOptions) checkFiles() error {
+	return errors.Join(checkReadable("--client-secret-file", c.secretFile),
+		checkReadable("--certificate", c.certificate), checkReadable("--sim-users", c.simUsers))
 }
 
 // inputOptions checks and converts the input flags that run and validate
@@ -287,7 +357,27 @@ func inputOptions(delimiter, region string, maps []string) (pipeline.InputOption
 			return pipeline.InputOptions{}, usagef("--map %q: want FIELD=COLUMN or FIELD=template", m)
 		}
 	}
-	return pipeline.InputOptions{Delimiter: d, Maps: maps, Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(region)}}, nil
+	o := pipeline.InputOptions{Delimiter: d, Maps: maps, Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(region)}}
+	if err := checkInputOptions(o); err != nil {
+		return pipeline.InputOptions{}, err
+	}
+	return o, nil
+}
+
+// checkInputOptions finds what pipeline refuses in o (a --map of an unknown
+// field, a broken template, a field mapped twice) now, before any request,
+// rather than when the run reads the input's header. pipeline has no check of
+// its own to call: it checks its options before it reads a byte, so an
+// empty input fails the same way with o as with no options at all only if o
+// is fine. (A pipeline.CheckInputOptions would replace this.)
+func checkInputOptions(o pipeline.InputOptions) error {
+	noRows := func(pipeline.Row) error { return nil }
+	_, want := pipeline.ReadRows(context.Background(), strings.NewReader(""), pipeline.InputOptions{}, noRows)
+	_, got := pipeline.ReadRows(context.Background(), strings.NewReader(""), o, noRows)
+	if got != nil && (want == nil || got.Error() != want.Error()) {
+		return got
+	}
+	return nil
 }
 
 // delimiterRune is --delimiter as a rune: 0 for auto-detection, -1 when
@@ -341,43 +431,75 @@ func defaultOut(in string) string {
 }
 
 // openInputFile opens --in for run and validate: the file at path, or stdin
-// for "-". With count, rows estimates its data rows for run's progress bar (0
-// for stdin, whose length is not known ahead); validate, which shows no bar,
-// reads the file once.
-func openInputFile(path string, stdin io.Reader, count bool) (in io.Reader, rows int, closeIn func(), err error) {
+// for "-". With count, rows estimates a regular file's data rows for run's
+// progress bar. Anything else streams, with rows 0, as stdin does: a pipe,
+// a FIFO, /dev/stdin or <(…), which cannot be read twice, and a character
+// device, which may never end (/dev/zero). Opening a FIFO waits for its
+// writer; that wait, and the count, give way to ctx.
+func openInputFile(ctx context.Context, path string, stdin io.Reader, count bool) (in io.Reader, rows int, closeIn func(), err error) {
 	if path == "-" {
 		return stdin, 0, func() {}, nil
 	}
-	f, err := os.Open(path)
+	f, err := openCtx(ctx, path)
 	if err != nil {
-		return nil, 0, nil, usagef("--in: %v", err)
+		return nil, 0, nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil || fi.IsDir() {
 		f.Close()
 		return nil, 0, nil, usagef("--in %s: not a readable file", path)
 	}
-	if count {
-		if rows, err = countRowsAndRewind(f); err != nil {
+	if count && fi.Mode().IsRegular() {
+		if rows, err = countRowsAndRewind(ctx, f); err != nil {
 			f.Close()
-			return nil, 0, nil, usagef("--in: %v", err)
+			return nil, 0, nil, err
 		}
 	}
 	return f, rows, func() { f.Close() }, nil
 }
 
-// countRowsAndRewind reads f to its end, counting the non-empty lines after
-// the first (an estimate of the data rows: a quoted newline counts twice),
-// then seeks back to its start. The input is thus read twice, here and by
-// pipeline, because the progress bar needs a total before the first row while
-// pipeline's CSV reader streams; a second read of a local file costs little
-// next to Graph's 20 writes/s. validate shows no bar but counts too, so that
-// both commands refuse the same inputs (one that cannot seek back, like a
-// named pipe).
-func countRowsAndRewind(f *os.File) (int, error) {
+// openCtx opens --in, giving way to ctx while the open blocks (a FIFO whose
+// writer has not opened it yet). The open then goes on in the background,
+// and closes what it opens.
+func openCtx(ctx context.Context, path string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			return nil, usagef("--in: %v", o.err)
+		}
+		return o.f, nil
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// countRowsAndRewind reads the regular file f to its end, counting the
+// non-empty lines after the first (an estimate of the data rows: a quoted
+// newline counts twice), then seeks back to its start. The input is thus
+// read twice, here and by pipeline, because the progress bar needs a total
+// before the first row while pipeline's CSV reader streams; a second read of
+// a local file costs little next to Graph's 20 writes/s.
+func countRowsAndRewind(ctx context.Context, f *os.File) (int, error) {
 	n, prevNL, first := 0, true, true
 	buf := make([]byte, 1<<20)
 	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		k, err := f.Read(buf)
 		for _, c := range buf[:k] {
 			if c == '\n' {
@@ -392,15 +514,18 @@ func countRowsAndRewind(f *os.File) (int, error) {
 				prevNL = false
 			}
 		}
-		if err != nil {
+		if err == io.EOF {
 			if !prevNL && !first {
 				n++
 			}
 			break
 		}
+		if err != nil {
+			return 0, usagef("--in: %v", err)
+		}
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return 0, err
+		return 0, usagef("--in: %v", err)
 	}
 	return n, nil
 }
@@ -502,7 +627,7 @@ func clientConfig(c connOptions, log *zap.Logger, cred azcore.TokenCredential, c
 func startSim(usersFile string) (*graphsim.Server, error) {
 	opts := graphsim.Options{AutoCreateUsers: true}
 	if usersFile != "" {
-		users, err := readSimUsers(usersFile)
+		users, err := readSimUsers("--sim-users", usersFile)
 		if err != nil {
 			return nil, err
 		}

@@ -246,7 +246,7 @@ func TestCountRowsAndRewind(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			got, err := countRowsAndRewind(f)
+			got, err := countRowsAndRewind(context.Background(), f)
 			if err != nil || got != tc.want {
 				t.Fatalf("got %d, %v; want %d", got, err, tc.want)
 			}

@@ -104,7 +104,7 @@ func serveSim(ctx context.Context, o simOptions, stdout, stderr io.Writer) error
 		opts.ExtraHosts = []string{host}
 	}
 	if o.usersFile != "" {
-		users, err := readSimUsers(o.usersFile)
+		users, err := readSimUsers("--users", o.usersFile)
 		if err != nil {
 			return err
 		}
@@ -141,16 +141,17 @@ func serveSim(ctx context.Context, o simOptions, stdout, stderr io.Writer) error
 	return nil
 }
 
-// readSimUsers reads a users seed file (usage error when it is unreadable).
-func readSimUsers(path string) ([]graphsim.User, error) {
+// readSimUsers reads the users seed file that flag names (usage error when
+// it is unreadable).
+func readSimUsers(flag, path string) ([]graphsim.User, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usagef("--users: %v", err)
+		return nil, usagef("%s: %v", flag, err)
 	}
 	defer f.Close()
 	users, err := graphsim.ReadUsers(f)
 	if err != nil {
-		return nil, usagef("--users %s: %v", path, err)
+		return nil, usagef("%s %s: %v", flag, path, err)
 	}
 	return users, nil
 }

@@ -38,7 +38,7 @@ cannot be read at all.`,
 			if err != nil {
 				return err
 			}
-			in, _, closeIn, err := openInputFile(o.in, d.stdin, false)
+			in, _, closeIn, err := openInputFile(cmd.Context(), o.in, d.stdin, false)
 			if err != nil {
 				return err
 			}

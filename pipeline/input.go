@@ -102,14 +102,15 @@ const (
 // calls fn, one row after another. That is far faster than any run needs
 // (make bench: BenchmarkReadRows), so it needs no pool of its own. It
 // returns when ctx is done even while r.Read blocks (a pipe whose writer is
-// idle); that Read is left to end on its own.
+// idle), the header's included; that Read is left to end on its own.
 func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) error) (Header, error) {
-	src := &ctxReader{r: r}
-	in, err := newInputReader(src, o)
+	in, err := newInputReader(&ctxReader{ctx: ctx, r: r}, o)
+	if err != nil && ctx.Err() != nil {
+		return in.header, ctx.Err() // it gave way in Read
+	}
 	if err != nil {
 		return in.header, err
 	}
-	src.ctx = ctx // the header is read whatever ctx says; the rows give way to it
 	for {
 		if err := ctx.Err(); err != nil {
 			return in.header, err
@@ -202,23 +203,37 @@ func inputCell(rec []string, i int) string {
 	return ""
 }
 
+// CheckInputOptions reports what ReadRows would refuse in o before reading a
+// byte (an unknown default region, a delimiter that cannot separate cells, a
+// --map of an unknown field, a broken template, a field mapped twice), as the
+// *InputError it would return; a command checks its flags with it before any
+// request.
+func CheckInputOptions(o InputOptions) error {
+	_, _, err := checkInputOptions(o)
+	return err
+}
+
+func checkInputOptions(o InputOptions) (region string, maps [numInputFields]*mapSpec, err error) {
+	region, err = phone.CanonicalRegion(o.Phone.DefaultRegion)
+	if err != nil {
+		return "", maps, &InputError{Msg: "--default-region: " + err.Error()}
+	}
+	if o.Delimiter != 0 && !validInputDelimiter(o.Delimiter) {
+		return "", maps, &InputError{Msg: fmt.Sprintf("--delimiter %q cannot separate cells", o.Delimiter)}
+	}
+	maps, err = parseMapSpecs(o.Maps)
+	return region, maps, err
+}
+
 // newInputReader checks the options, reads the header and locates the fields.
 func newInputReader(r io.Reader, o InputOptions) (*inputReader, error) {
 	in := &inputReader{lastLine: 1}
-	region, err := phone.CanonicalRegion(o.Phone.DefaultRegion)
-	if err != nil {
-		return in, &InputError{Msg: "--default-region: " + err.Error()}
-	}
-	in.phone = PhoneOptions{DefaultRegion: region}
-	in.keyTag = region
-	if o.Delimiter != 0 && !validInputDelimiter(o.Delimiter) {
-		return in, &InputError{Msg: fmt.Sprintf("--delimiter %q cannot separate cells", o.Delimiter)}
-	}
-	maps, err := parseMapSpecs(o.Maps)
+	region, maps, err := checkInputOptions(o)
 	if err != nil {
 		return in, err
 	}
-	in.keyTag += "\x00" + strings.Join(o.Maps, "\x00")
+	in.phone = PhoneOptions{DefaultRegion: region}
+	in.keyTag = region + "\x00" + strings.Join(o.Maps, "\x00")
 
 	in.guard = &recordSizeGuard{r: r}
 	in.buf = bufio.NewReaderSize(in.guard, inputBufferSize)
@@ -532,12 +547,11 @@ func joinColumnNumbers(idx []int) string {
 	return strings.Join(s, " and ")
 }
 
-// ctxReader, once ctx is set, gives way when ctx ends, even in the middle of
-// a Read that blocks: each Read of r runs in a goroutine of its own, and when
-// ctx ends first, Read returns ctx's error and leaves that goroutine to end
-// when r's Read returns (its bytes are dropped). Before ctx is set it reads r
-// directly. One Read at a time; the input is read in 64 KiB pieces, so the
-// goroutine costs nothing measurable.
+// ctxReader gives way when ctx ends, even in the middle of a Read that
+// blocks: each Read of r runs in a goroutine of its own, and when ctx ends
+// first, Read returns ctx's error and leaves that goroutine to end when r's
+// Read returns (its bytes are dropped). One Read at a time; the input is read
+// in 64 KiB pieces, so the goroutine costs nothing measurable.
 type ctxReader struct {
 	ctx  context.Context
 	r    io.Reader
@@ -551,9 +565,6 @@ type readResult struct {
 }
 
 func (c *ctxReader) Read(p []byte) (int, error) {
-	if c.ctx == nil {
-		return c.r.Read(p)
-	}
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}

@@ -358,26 +358,10 @@ func inputOptions(delimiter, region string, maps []string) (pipeline.InputOption
 		}
 	}
 	o := pipeline.InputOptions{Delimiter: d, Maps: maps, Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(region)}}
-	if err := checkInputOptions(o); err != nil {
+	if err := pipeline.CheckInputOptions(o); err != nil {
 		return pipeline.InputOptions{}, err
 	}
 	return o, nil
-}
-
-// checkInputOptions finds what pipeline refuses in o (a --map of an unknown
-// field, a broken template, a field mapped twice) now, before any request,
-// rather than when the run reads the input's header. pipeline has no check of
-// its own to call: it checks its options before it reads a byte, so an
-// empty input fails the same way with o as with no options at all only if o
-// is fine. (A pipeline.CheckInputOptions would replace this.)
-func checkInputOptions(o pipeline.InputOptions) error {
-	noRows := func(pipeline.Row) error { return nil }
-	_, want := pipeline.ReadRows(context.Background(), strings.NewReader(""), pipeline.InputOptions{}, noRows)
-	_, got := pipeline.ReadRows(context.Background(), strings.NewReader(""), o, noRows)
-	if got != nil && (want == nil || got.Error() != want.Error()) {
-		return got
-	}
-	return nil
 }
 
 // delimiterRune is --delimiter as a rune: 0 for auto-detection, -1 when

@@ -212,11 +212,17 @@ func userAgentID(version string) string {
 }
 
 // parseRoot checks a Graph root: an absolute https URL (http only for a
-// loopback host), no version, no query.
+// loopback host), no user name or password, no version, no query. A URL with
+// a password is named in its error without it.
 func parseRoot(s string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(s, "/"))
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("graphclient: Graph URL %q is not an absolute URL like https://graph.microsoft.com", s)
+	}
+	if u.User != nil {
+		// Credentials in the URL would go along with every request (and into
+		// errors and logs): the token is the only credential Graph gets.
+		return nil, fmt.Errorf("graphclient: Graph URL %q must not hold a user name or password", u.Redacted())
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("graphclient: Graph URL %q must not have a query or fragment", s)

@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test ./graphclient -run '^$$' -fuzz FuzzRetryAfter -fuzztime $(FUZZTIME)
 	$(GO) test ./graphclient -run '^$$' -fuzz FuzzParseErrorBody -fuzztime $(FUZZTIME)
 	$(GO) test ./graphclient -run '^$$' -fuzz FuzzGrantOf -fuzztime $(FUZZTIME)
+	$(GO) test ./graphclient -run '^$$' -fuzz FuzzMaskPhones -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzResultLine -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzResultFile -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzReadRows -fuzztime $(FUZZTIME)

@@ -59,6 +59,12 @@ type Config struct {
 	Version string
 	// Logger gets one debug line per try; default a no-op logger.
 	Logger *zap.Logger
+	// ShowPII keeps phone numbers in Graph's error messages (and in transport
+	// failures) as Graph wrote them. By default the client masks them
+	// (MaskPhones) before they reach an *Error, a *TransportError or a log
+	// line, so that nothing built from those shows a number. Set it only
+	// when the user asked to see PII (--show-pii).
+	ShowPII bool
 }
 
 // Client calls the Graph phone authentication method endpoints. It is safe for
@@ -75,6 +81,7 @@ type Client struct {
 	tries      atomic.Int64
 	readRetry  policy.RetryOptions
 	writeRetry policy.RetryOptions
+	pii        piiMask
 }
 
 // New returns a Client for cfg, or an error when cfg has no credential or an
@@ -89,6 +96,7 @@ func New(cfg Config) (*Client, error) {
 		base: root.String() + "/" + cfg.APIVersion,
 		host: root.Host,
 		flow: newFlow(cfg.Rate, cfg.RetryDelay/4, cfg.MaxRetryDelay),
+		pii:  piiMask{show: cfg.ShowPII},
 	}
 	c.readRetry = policy.RetryOptions{
 		MaxRetries:    int32(cfg.MaxAttempts - 1),
@@ -110,7 +118,7 @@ func New(cfg Config) (*Client, error) {
 	perRetry := []policy.Policy{
 		fractionalRetryAfter{},
 		throttleRetry{budget: cfg.ThrottleBudget},
-		&tryPolicy{log: cfg.Logger},
+		&tryPolicy{log: cfg.Logger, pii: c.pii},
 		flowPolicy{c.flow},
 		hostGuard(c.host), bearerPolicy(cfg.Credential, c.scope, root.Scheme == "http"),
 		sendPolicy{timeout: cfg.Timeout}, countTries{&c.tries},
@@ -204,11 +212,17 @@ func userAgentID(version string) string {
 }
 
 // parseRoot checks a Graph root: an absolute https URL (http only for a
-// loopback host), no version, no query.
+// loopback host), no user name or password, no version, no query. A URL with
+// a password is named in its error without it.
 func parseRoot(s string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(s, "/"))
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("graphclient: Graph URL %q is not an absolute URL like https://graph.microsoft.com", s)
+	}
+	if u.User != nil {
+		// Credentials in the URL would go along with every request (and into
+		// errors and logs): the token is the only credential Graph gets.
+		return nil, fmt.Errorf("graphclient: Graph URL %q must not hold a user name or password", u.Redacted())
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("graphclient: Graph URL %q must not have a query or fragment", s)
@@ -380,7 +394,7 @@ func (c *Client) do(ctx context.Context, op, method, endpoint string, body, out 
 		case !st.sent:
 			return fmt.Errorf("%s: %w", op, err)
 		}
-		return &TransportError{Method: method, Operation: op, Write: write, ClientRequestID: st.crid, Err: err}
+		return &TransportError{Method: method, Operation: op, Write: write, ClientRequestID: st.crid, Err: c.pii.err(err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -388,7 +402,7 @@ func (c *Client) do(ctx context.Context, op, method, endpoint string, body, out 
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", op, ctx.Err())
 		}
-		return &TransportError{Method: method, Operation: op, Write: write, ClientRequestID: st.crid, Err: err}
+		return &TransportError{Method: method, Operation: op, Write: write, ClientRequestID: st.crid, Err: c.pii.err(err)}
 	}
 	for _, s := range ok {
 		if resp.StatusCode != s {
@@ -404,7 +418,9 @@ func (c *Client) do(ctx context.Context, op, method, endpoint string, body, out 
 	if len(data) > maxErrorBody {
 		data = data[:maxErrorBody]
 	}
-	return newError(op, resp, data)
+	e := newError(op, resp, data)
+	e.Message = c.pii.text(e.Message)
+	return e
 }
 
 // ListPhoneMethods returns the user's phone methods.

@@ -55,7 +55,8 @@ func LookupCloud(name string) (Cloud, error) {
 // ResolveEndpoints returns the named cloud with the Graph root and authority
 // host overridden where graphURL or authorityHost are set (the emulator uses
 // these). A non-loopback Graph override must be https; the authority host must
-// always be https, as azidentity requires.
+// always be https, as azidentity requires. Neither may hold a user name or
+// password.
 func ResolveEndpoints(name, graphURL, authorityHost string) (Cloud, error) {
 	c, err := LookupCloud(name)
 	if err != nil {
@@ -72,6 +73,9 @@ func ResolveEndpoints(name, graphURL, authorityHost string) (Cloud, error) {
 		u, err := url.Parse(strings.TrimRight(authorityHost, "/"))
 		if err != nil || u.Host == "" || u.Scheme == "" {
 			return Cloud{}, fmt.Errorf("authority host %q is not an absolute URL like https://login.microsoftonline.com", authorityHost)
+		}
+		if u.User != nil {
+			return Cloud{}, fmt.Errorf("authority host %q must not hold a user name or password", u.Redacted())
 		}
 		if u.Scheme != "https" {
 			return Cloud{}, fmt.Errorf("authority host %q must use https (azidentity refuses anything else)", authorityHost)

@@ -24,6 +24,12 @@
 // RequestIDOf, MayHaveWritten (a failed create that may have been applied),
 // SmsRefusal (why SMS sign-in was refused, from the error's code).
 //
+// Graph's error messages quote the number a request carried; the client
+// masks phone numbers in them (and in transport failures, and in its log
+// lines) before they reach an *Error, unless Config.ShowPII: so does
+// everything printed from one. MaskPhone and MaskPhones are the masking,
+// which pipeline uses for the numbers it writes itself.
+//
 // Credentials (NewCredential), clouds (LookupCloud, ResolveEndpoints) and the
 // permission preflight (CheckPermissions) live here too. What to do with a row
 // of input does not: that is package pipeline's.

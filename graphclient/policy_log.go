@@ -37,9 +37,11 @@ func addWait(req *policy.Request, d time.Duration) {
 // tryPolicy opens every try: it counts the attempt, gives the try a fresh
 // client-request-id, and after the answer logs one debug line (method, route,
 // status, request-id, attempt, wait).
-// Routes name the user but hold no phone numbers; headers are never logged.
+// Routes name the user but hold no phone numbers; headers are never logged;
+// a transport failure's text is masked by pii.
 type tryPolicy struct {
 	log *zap.Logger
+	pii piiMask
 }
 
 func (p *tryPolicy) Do(req *policy.Request) (*http.Response, error) {
@@ -79,7 +81,7 @@ func (p *tryPolicy) Do(req *policy.Request) (*http.Response, error) {
 			}
 		}
 		if err != nil {
-			fields = append(fields, zap.Error(err))
+			fields = append(fields, zap.Error(p.pii.err(err)))
 		}
 		ce.Write(fields...)
 	}

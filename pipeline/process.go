@@ -443,22 +443,7 @@ func maskPII(n string, show bool) string {
 }
 
 // MaskPhone hides all but a number's country code and last four digits:
-// "+1 2065550100" → "+1 ******0100".
-func MaskPhone(n string) string {
-	cc, rest, ok := strings.Cut(n, " ")
-	if !ok {
-		cc, rest = "", n
-	}
-	ext := ""
-	if i := strings.IndexByte(rest, 'x'); i >= 0 {
-		rest, ext = rest[:i], "x***"
-	}
-	if len(rest) <= 4 {
-		return strings.TrimSpace(cc + " " + strings.Repeat("*", len(rest)) + ext)
-	}
-	masked := strings.Repeat("*", len(rest)-4) + rest[len(rest)-4:]
-	if cc == "" {
-		return masked + ext
-	}
-	return cc + " " + masked + ext
-}
+// "+1 2065550100" → "+1 ******0100". It is graphclient.MaskPhone, which
+// masks Graph's messages the same way, so that a number reads alike wherever
+// phonereg shows it.
+func MaskPhone(n string) string { return graphclient.MaskPhone(n) }

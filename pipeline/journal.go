@@ -99,6 +99,12 @@ func openLockedJournal(path string, restart bool) (*journal, error) {
 			return nil, fileErr(j.path, "keeping the old one as .bak", err)
 		}
 		j.backedUp = err == nil
+		if j.backedUp {
+			// It holds the same phone numbers: as private as the file.
+			if err := os.Chmod(path+".bak", 0o600); err != nil {
+				return nil, fileErr(j.path, "keeping the old one as .bak", err)
+			}
+		}
 	}
 	_, err := os.Stat(path)
 	j.created = errors.Is(err, os.ErrNotExist)

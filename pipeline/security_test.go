@@ -29,6 +29,20 @@ func TestResultFileIsPrivate(t *testing.T) {
 			t.Errorf("an open journal has mode %v; want 0600", got)
 		}
 	})
+	t.Run("the .bak of --restart is as private", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "r.csv")
+		j, err := openJournal(path, false)
+		must(t, err)
+		must(t, j.append([]Result{res(1, StatusSucceeded, "0000000000000001", false)}))
+		must(t, j.close())
+		must(t, os.Chmod(path, 0o644))
+		j, err = openJournal(path, true)
+		must(t, err)
+		defer j.close()
+		if got := mode(t, path+".bak"); got != 0o600 {
+			t.Errorf("the .bak has mode %v; want 0600", got)
+		}
+	})
 	t.Run("a run leaves only its 0600 file in the folder", func(t *testing.T) {
 		e := newEnv(t, graphsim.Options{AutoCreateUsers: true})
 		const input = "userPrincipalName,mobile\na@contoso.com,+1 206 555 0100\nb@contoso.com,+1 206 555 0101\n"

@@ -47,6 +47,9 @@ type runOptions struct {
 // connOptions are the flags that say how to reach Graph (SPEC §6); run and
 // undo share them.
 type connOptions struct {
+	// showPII leaves phone numbers in Graph's messages unmasked (--show-pii,
+	// a logging flag, copied here by runJob).
+	showPII       bool
 	auth          string
 	cloud         string
 	graphURL      string
@@ -168,6 +171,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	}
 	defer closeIn()
 
+	o.conn.showPII = o.logs.showPII
 	client, stopSim, err := connect(d, o.conn, log)
 	if err != nil {
 		return err
@@ -603,7 +607,7 @@ func clientConfig(c connOptions, log *zap.Logger, cred azcore.TokenCredential, c
 	return graphclient.Config{
 		Credential: cred, GraphURL: cloud.GraphURL, Transport: tr,
 		APIVersion: c.apiVersion, Rate: c.rate, MaxAttempts: c.maxAttempts,
-		Timeout: c.timeout, Version: version, Logger: log.Named("graph"),
+		Timeout: c.timeout, Version: version, Logger: log.Named("graph"), ShowPII: c.showPII,
 	}
 }
 

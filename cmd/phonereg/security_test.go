@@ -143,3 +143,24 @@ func TestNoFlagTakesASecret(t *testing.T) {
 		t.Errorf("--client-secret: got exit %d, stderr %q; want an unknown flag (exit 2) and the value not echoed", code, stderr)
 	}
 }
+
+// TestShowPIIUnmasksGraphMessages: --show-pii is the one way to see the
+// numbers Graph quotes in its refusals; the secret and the token stay hidden.
+func TestShowPIIUnmasksGraphMessages(t *testing.T) {
+	dir := t.TempDir()
+	st := simEnv(t, graphsim.Options{AutoCreateUsers: true})
+	in := writeFile(t, dir, "in.csv", securityInput)
+	out := filepath.Join(dir, "in.results.csv")
+	code, _, stderr := runWith(t, st, "run", "--in", in, "--out", out, "--auth", "secret", "--log-format", "json", "--progress", "none", "--show-pii")
+	if code != exitRowsFailed {
+		t.Fatalf("got exit %d; want %d\n%s", code, exitRowsFailed, stderr)
+	}
+	if res := readFile(t, out); !strings.Contains(res, "2065550150") {
+		t.Errorf("with --show-pii the result file does not hold Graph's message as it came:\n%s", res)
+	}
+	for _, leak := range []string{st.srv.ClientSecret(), "eyJ"} {
+		if strings.Contains(stderr, leak) {
+			t.Errorf("stderr holds %q", leak)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -557,4 +559,102 @@ func TestReadRowsStops(t *testing.T) {
 			t.Fatal("ReadRows did not return after ctx was cancelled while it waited in Read")
 		}
 	})
+}
+
+// TestReadRowsOrder checks that rows come in input order, with their line
+// numbers, and that nothing is lost or repeated.
+func TestReadRowsOrder(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("userPrincipalName,mobile,office\n")
+	const n = 20000
+	for i := range n {
+		if i%7 == 0 {
+			b.WriteString("\n") // blank lines shift Line but not Num
+		}
+		fmt.Fprintf(&b, "user%d@contoso.com,+1 206 555 %04d,", i, i%10000)
+		if i%3 == 0 {
+			b.WriteString("+44 20 7946 0958")
+		}
+		b.WriteString("\n")
+	}
+	rows, _, err := readAll(t, b.String(), InputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n {
+		t.Fatalf("got %d rows; want %d", len(rows), n)
+	}
+	line := 1
+	for i, r := range rows {
+		line++
+		if i%7 == 0 {
+			line++
+		}
+		wantUser := fmt.Sprintf("user%d@contoso.com", i)
+		if r.Num != i+1 || r.User != wantUser || r.Line != line || r.Invalid != "" {
+			t.Fatalf("row %d: got num=%d user=%q line=%d invalid=%q; want num=%d user=%q line=%d", i, r.Num, r.User, r.Line, r.Invalid, i+1, wantUser, line)
+		}
+	}
+}
+
+// goldenCases are whole files in testdata/input, read with the options
+// given; NAME.golden holds what ReadRows makes of NAME.csv (go test -update
+// rewrites them).
+var goldenCases = []struct {
+	file string
+	opts InputOptions
+}{
+	{file: "basic.csv"},
+	{file: "bom_crlf.csv"},
+	{file: "semicolon.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "FR"}}},
+	{file: "tab.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "DE"}}},
+	{file: "quoted.csv"},
+	{file: "mfa_server.csv", opts: InputOptions{Maps: []string{"userPrincipalName=Username", "mobile=+{Country Code} {Phone Number}x{Extension}", "office=+{Office Country Code} {Office Phone}"}}},
+	{file: "messy.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "GB"}}},
+	{file: "countries.csv"},
+}
+
+func TestReadRowsGolden(t *testing.T) {
+	for _, gc := range goldenCases {
+		t.Run(gc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", "input", gc.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := renderRead(data, gc.opts)
+			golden := strings.TrimSuffix(path, filepath.Ext(path)) + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("ReadRows(%s) changed; got:\n%s\nwant:\n%s", gc.file, got, want)
+			}
+		})
+	}
+}
+
+// renderRead shows all ReadRows says about data, one line per row.
+func renderRead(data []byte, o InputOptions) string {
+	var b strings.Builder
+	h, err := ReadRows(context.Background(), bytes.NewReader(data), o, func(r Row) error {
+		fmt.Fprintf(&b, "row %d line %d user %q phones %q key %s", r.Num, r.Line, r.User, []string{r.Phones.Mobile, r.Phones.AlternateMobile, r.Phones.Office}, r.Key)
+		if r.Invalid != "" {
+			fmt.Fprintf(&b, " invalid %q", r.Invalid)
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	head := fmt.Sprintf("columns %q\nignored %q\ndelimiter %q\n", h.Columns, h.Ignored, h.Delimiter)
+	if err != nil {
+		b.WriteString("error " + err.Error() + "\n")
+	}
+	return head + b.String()
 }

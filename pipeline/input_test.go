@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -246,7 +247,7 @@ func TestReadRows(t *testing.T) {
 			in:   "userPrincipalName,mobile,office\nada@contoso.com,+12065550100\nbob@contoso.com,,+12065550101,extra,cells\n",
 			want: []want{
 				{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}},
-				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Office: "+1 2065550101"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Office: "+1 2065550101"}, invalid: "has 5 cells; the header has 3"},
 			},
 			wantDelim: ',',
 		},
@@ -368,8 +369,21 @@ func TestReadRowsInputErrors(t *testing.T) {
 		{name: "unknown default region", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "Atlantis"}}, wantMsg: `--default-region: unknown default region "ATLANTIS"`},
 		{name: "I/O error in header", r: &failingReader{data: []byte("userPrinc"), err: errDisk}, wantLine: 1, wantMsg: "cannot read the input: disk on fire"},
 		{name: "I/O error in data", r: &failingReader{data: []byte("userPrincipalName,mobile\nada@contoso.com,+12065550100\nbob@con"), err: errDisk}, wantLine: 3, wantMsg: "cannot read the input: disk on fire", wantRows: 1},
-		{name: "unclosed quote", r: io.MultiReader(strings.NewReader("userPrincipalName,mobile\nada@contoso.com,+12065550100\n\"bob@contoso.com,+1\n"), strings.NewReader(strings.Repeat("filler line, more filler\n", 60000))),
-			wantLine: 3, wantMsg: "is a quote (\") never closed?", wantRows: 1},
+		// A record longer than 64 MiB stops the file (a shorter one is a row:
+		// TestReadRowsLongCells); the message asks about a quote only when
+		// the record has one open.
+		{name: "unclosed quote", r: hugeInput("userPrincipalName,mobile\nada@contoso.com,+12065550100\n\"bob@contoso.com,+1\n", "filler line, more filler\n", 65<<20, ""),
+			wantLine: 3, wantMsg: `line 3: a record starting here is longer than 64 MiB: is the quote (") that opens its cell 1 on line 3 never closed?`, wantRows: 1},
+		{name: "unclosed quote in a later cell", r: hugeInput("userPrincipalName,mobile,Notes\n\n\nada@contoso.com,+12065550100,\"\"\"Ada\"\" is\n", "filler line, more filler\n", 65<<20, ""),
+			wantLine: 4, wantMsg: `line 4: a record starting here is longer than 64 MiB: is the quote (") that opens its cell 3 on line 4 never closed?`},
+		{name: "huge line without quotes", r: hugeInput("userPrincipalName,mobile\nada@contoso.com,+12065550100\nbob@contoso.com,", "1234567890", 65<<20, "\n"),
+			wantLine: 3, wantMsg: `line 3: a record starting here is longer than 64 MiB, with no quote (") open in it: is the input a CSV file?`, wantRows: 1},
+		{name: "huge record after a closed quote and a stray one", r: hugeInput("userPrincipalName,mobile,Notes\n\"bob@contoso.com\",+1,5\" screen ", "1234567890", 65<<20, "\n"),
+			wantLine: 2, wantMsg: `line 2: a record starting here is longer than 64 MiB, with no quote (") open in it`},
+		{name: "header cell too long", r: strings.NewReader("userPrincipalName,mobile," + strings.Repeat("x", 5000) + "\nada@contoso.com,+12065550100\n"),
+			wantLine: 1, wantMsg: "line 1: header column 3 holds 5000 bytes, more than a cell may (4 KiB)"},
+		{name: "header cell too long, quoted", r: strings.NewReader("userPrincipalName,mobile,\"Notes\n" + strings.Repeat("ada@contoso.com,+12065550100\n", 200) + "\""),
+			wantLine: 1, wantMsg: `header column 3 holds 5806 bytes, more than a cell may (4 KiB): is the quote (") that opens it on line 1 never closed?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -657,4 +671,179 @@ func renderRead(data []byte, o InputOptions) string {
 		b.WriteString("error " + err.Error() + "\n")
 	}
 	return head + b.String()
+}
+
+// hugeInput is prefix, then fill repeated to n bytes, then suffix, made as
+// it is read: a test of a huge input does not hold it.
+func hugeInput(prefix, fill string, n int64, suffix string) io.Reader {
+	block := strings.Repeat(fill, max(1, 16<<10/len(fill)))
+	return io.MultiReader(strings.NewReader(prefix), io.LimitReader(&repeatReader{block: block, period: len(fill)}, n), strings.NewReader(suffix))
+}
+
+// repeatReader reads block over and over; block is a fill string repeated,
+// period the fill's length.
+type repeatReader struct {
+	block  string
+	period int
+	off    int // in block, less than period
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	n := copy(p, r.block[r.off:])
+	r.off = (r.off + n) % r.period
+	return n, nil
+}
+
+func TestReadRowsLongCells(t *testing.T) {
+	const header = "userPrincipalName,mobile,Notes\n"
+	const next = "bob@contoso.com,+12065550101,ok\n"
+	bob := []want{{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}}}
+	ada := want{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}
+	tests := []struct {
+		name        string
+		r           io.Reader
+		first       want   // the first row, but for its Invalid
+		wantInvalid string // the first row's Invalid, exactly
+		rest        []want
+	}{
+		{name: "10 MB cell in a column not read", r: hugeInput(header+"ada@contoso.com,+12065550100,", "lorem ipsum ", 10<<20, "\n"+next),
+			first: ada, rest: bob, wantInvalid: `column 3 ("Notes") holds 10485760 bytes, more than a cell may (4 KiB)`},
+		{name: "10 MB quoted cell", r: hugeInput(header+"ada@contoso.com,+12065550100,\"", "lorem, ipsum\r\n", 10<<20, "\"\n"+next),
+			first: ada, rest: []want{{num: 2, line: 748985, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}}},
+			wantInvalid: `column 3 ("Notes") holds 9736778 bytes, more than a cell may (4 KiB): is the quote (") that opens it on line 2 never closed?`},
+		{name: "10 MB mobile cell", r: hugeInput(header+"ada@contoso.com,", "0", 10<<20, ",note\n"+next),
+			first: want{num: 1, line: 2, user: "ada@contoso.com"}, rest: bob, wantInvalid: `column 2 ("mobile") holds 10485760 bytes, more than a cell may (4 KiB)`},
+		{name: "10 MB user cell", r: hugeInput(header, "a", 10<<20, ",+12065550100\n"+next),
+			first: want{num: 1, line: 2, phones: ada.phones}, rest: bob, wantInvalid: `column 1 ("userPrincipalName") holds 10485760 bytes, more than a cell may (4 KiB)`},
+		{name: "cell of 4 KiB", r: strings.NewReader(header + "ada@contoso.com,+12065550100," + strings.Repeat("n", 4096) + "\n" + next),
+			first: ada, rest: bob},
+		{name: "cell of 4 KiB and a byte", r: strings.NewReader(header + "ada@contoso.com,+12065550100," + strings.Repeat("n", 4097) + "\n" + next),
+			first: ada, rest: bob, wantInvalid: `column 3 ("Notes") holds 4097 bytes, more than a cell may (4 KiB)`},
+		{name: "quote never closed swallows the rows after it", r: strings.NewReader(header + "ada@contoso.com,+12065550100,\"5\" screen\n" + strings.Repeat(next, 500)),
+			first: ada, wantInvalid: `column 3 ("Notes") holds 16010 bytes, more than a cell may (4 KiB): is the quote (") that opens it on line 2 never closed?`},
+		{name: "long cells past the header", r: strings.NewReader(header + "ada@contoso.com,+12065550100,ok," + strings.Repeat("n", 5000) + ",," + strings.Repeat("n", 6000) + "\n" + next),
+			first: ada, rest: bob,
+			wantInvalid: `has 6 cells; the header has 3: is a comma in a cell not quoted?; cell 4 (past the header's 3 columns) holds 5000 bytes, more than a cell may (4 KiB) (and 1 more in this row)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rows []Row
+			_, err := ReadRows(context.Background(), tt.r, InputOptions{}, func(r Row) error {
+				rows = append(rows, r)
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("ReadRows: %v", err)
+			}
+			tt.first.invalid = tt.wantInvalid
+			checkRows(t, rows, append([]want{tt.first}, tt.rest...))
+			if rows[0].Invalid != tt.wantInvalid {
+				t.Errorf("got invalid %q; want %q", rows[0].Invalid, tt.wantInvalid)
+			}
+		})
+	}
+}
+
+// TestReadRowsLongCellMemory reads a row with a 20 MiB cell: the reader
+// holds none of it (it used to hold such a record three times over).
+func TestReadRowsLongCellMemory(t *testing.T) {
+	in := hugeInput("userPrincipalName,mobile,Notes\nada@contoso.com,+12065550100,", "lorem ipsum ", 20<<20, "\nbob@contoso.com,+12065550101,ok\n")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rows := 0
+	_, err := ReadRows(context.Background(), in, InputOptions{}, func(Row) error { rows++; return nil })
+	runtime.ReadMemStats(&after)
+	if err != nil || rows != 2 {
+		t.Fatalf("ReadRows: %d rows, %v; want 2 rows", rows, err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
+		t.Errorf("got %d bytes allocated reading a 20 MiB cell; want at most 4 MiB", got)
+	}
+}
+
+func TestReadRowsCellCount(t *testing.T) {
+	ada := func(invalid string) want {
+		return want{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}, invalid: invalid}
+	}
+	tests := []struct {
+		name string
+		in   string
+		want want
+	}{
+		{name: "comma in a cell not quoted", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,Lovelace, Ada\n",
+			want: ada("has 4 cells; the header has 3: is a comma in a cell not quoted?")},
+		{name: "semicolon in a cell not quoted", in: "userPrincipalName;mobile;Name\nada@contoso.com;+12065550100;Lovelace; Ada\n",
+			want: ada("has 4 cells; the header has 3: is a semicolon in a cell not quoted?")},
+		{name: "text after empty cells past the header", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,Ada,,x\n",
+			want: ada("has 5 cells; the header has 3")},
+		// Spreadsheets write empty cells past the last named column: they
+		// hold nothing, and the row stays valid.
+		{name: "empty cells past the header", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,Ada,,\n", want: ada("")},
+		{name: "blank cells past the header", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,Ada, ,\"\", \t\n", want: ada("")},
+		{name: "fewer cells than the header", in: "userPrincipalName,mobile,Name,Title\nada@contoso.com,+12065550100\n", want: ada("")},
+		{name: "as many cells as the header", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,\"Lovelace, Ada\"\n", want: ada("")},
+	}
+	base, _, err := readAll(t, "userPrincipalName,mobile\nada@contoso.com,+12065550100\n", InputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, _, err := readAll(t, tt.in, InputOptions{})
+			if err != nil {
+				t.Fatalf("ReadRows: %v", err)
+			}
+			checkRows(t, rows, []want{tt.want})
+			if tt.want.invalid == "" && rows[0].Key != base[0].Key {
+				t.Errorf("got key %s; want %s, the key of the same row without cells past the header", rows[0].Key, base[0].Key)
+			}
+		})
+	}
+}
+
+// TestCSVScanner holds the scanner to encoding/csv's Reader (checkScanner)
+// on inputs that are hard to read right, each read with buffers that cut it
+// everywhere and with limits that are and are not reached.
+func TestCSVScanner(t *testing.T) {
+	long := strings.Repeat("\"a\"\"b\",c\r\n", 12000) // longer than the 64 KiB buffer
+	tests := []struct {
+		name  string
+		in    string
+		comma rune
+	}{
+		{name: "empty", in: ""},
+		{name: "empty lines", in: "\n\r\n\n"},
+		{name: "CR alone at the end", in: "\r"},
+		{name: "CR at the end", in: "a,b\r"},
+		{name: "two CRs at the end", in: "a\r\r"},
+		{name: "CR inside a line", in: "a\rb,c\r\r\nd\n"},
+		{name: "CR CR LF inside quotes", in: "\"a\r\r\nb\"\r\n"},
+		{name: "delimiter at the end", in: "a,\n,\n,,"},
+		{name: "quotes", in: "\"a\",\"b\"\"c\",\"\"\n\"\"\"\",\"d\"e\",x\"y\n"},
+		{name: "quote at the end", in: "\""},
+		{name: "quote then CR", in: "\"a\"\r"},
+		{name: "quote then CR and text", in: "\"a\"\rb\nc\n"},
+		{name: "quote not closed", in: "a,\"b\nc\nd"},
+		{name: "empty lines inside quotes", in: "\"a\n\n\r\n\"\n\nb\n"},
+		{name: "bare quotes", in: "5\" screen,\"a\"b,c\n"},
+		{name: "long lines", in: long + "x\n" + long},
+		{name: "multi-byte delimiter", in: "a€b€\"c€\"€\"d\"\"\"€\n€\xe2\x82€\xe2\x82", comma: '€'},
+		{name: "four-byte delimiter", in: "a😀b\"😀\"😀\"c\"\n😀\xf0\x9f\x98", comma: '😀'},
+		{name: "tab", in: "a\tb\t\"c\td\"\n", comma: '\t'},
+		{name: "not UTF-8", in: "\xff,\xc3\n\"\xe2\x82\",x\n"},
+	}
+	limits := []inputLimits{{cell: 1 << 40, record: 1 << 40}, {cell: 2, record: 30}, defaultInputLimits}
+	for _, tt := range tests {
+		for _, size := range []int{16, 17, 64 << 10} {
+			for _, lim := range limits {
+				t.Run(fmt.Sprintf("%s/%d/%d", tt.name, size, lim.cell), func(t *testing.T) {
+					comma := tt.comma
+					if comma == 0 {
+						comma = ','
+					}
+					checkScanner(t, []byte(tt.in), comma, lim, size)
+				})
+			}
+		}
+	}
 }

@@ -39,10 +39,25 @@ type InputOptions struct {
 type Header struct {
 	// Columns are the header's cells as written (trimmed).
 	Columns []string
-	// Ignored are the named columns no field reads; the caller warns once.
+	// Ignored are the named columns no field reads; the caller warns once,
+	// with IgnoredSummary (Ignored may hold thousands of names).
 	Ignored []string
 	// Delimiter is the delimiter used, given or detected.
 	Delimiter rune
+}
+
+// IgnoredSummary lists Ignored for a warning in a few hundred bytes at most,
+// however wide the header: the first ten names (each cut at 40 characters,
+// quoted only when it holds a comma, a quote or a character that does not
+// print), then "and N more". It is "" when no column is ignored.
+func (h Header) IgnoredSummary() string {
+	return listBounded(len(h.Ignored), func(i int) string {
+		name := cutName(h.Ignored[i])
+		if strings.ContainsAny(name, `,"`) || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+			return strconv.Quote(name)
+		}
+		return name
+	})
 }
 
 // InputError means the input cannot be read at all: no header, no user or
@@ -553,32 +568,49 @@ func (in *inputReader) locate(maps [numInputFields]*mapSpec, line int) error {
 	return nil
 }
 
+// quoteColumns lists a header's columns for a message, bounded like
+// Header.IgnoredSummary, each name quoted.
 func quoteColumns(cols []string) string {
-	const maxListed = 12
-	var quoted []string
-	for _, c := range cols {
-		if len(quoted) == maxListed {
-			quoted = append(quoted, "…")
-			break
-		}
-		quoted = append(quoted, strconv.Quote(c))
-	}
-	if len(quoted) == 0 {
+	if len(cols) == 0 {
 		return "no columns"
 	}
-	return strings.Join(quoted, ", ")
+	return listBounded(len(cols), func(i int) string { return strconv.Quote(cutName(cols[i])) })
 }
 
+// joinColumnNumbers lists 0-based column indexes as 1-based numbers.
 func joinColumnNumbers(idx []int) string {
-	s := make([]string, len(idx))
-	for i, v := range idx {
-		s[i] = strconv.Itoa(v + 1)
-	}
-	return strings.Join(s, " and ")
+	return listBounded(len(idx), func(i int) string { return strconv.Itoa(idx[i] + 1) })
 }
 
-// maxListedNameRunes is where a name in a message is cut.
-const maxListedNameRunes = 40
+const (
+	// maxListedNames is how many names a message lists before "and N more".
+	maxListedNames = 10
+	// maxListedNameRunes is where a listed name is cut.
+	maxListedNameRunes = 40
+)
+
+// listBounded lists n items, item(i) the text of the i-th, as English does
+// ("a", "a and b", "a, b and c"), but no more than maxListedNames of them:
+// "a, b, …, j and 90 more". Messages built with it stay short whatever the
+// input's width.
+func listBounded(n int, item func(i int) string) string {
+	shown := min(n, maxListedNames)
+	var b strings.Builder
+	for i := range shown {
+		switch {
+		case i == 0:
+		case i == shown-1 && shown == n:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(item(i))
+	}
+	if n > shown {
+		fmt.Fprintf(&b, " and %d more", n-shown)
+	}
+	return b.String()
+}
 
 // cutName cuts a name longer than maxListedNameRunes, marking the cut.
 func cutName(s string) string {

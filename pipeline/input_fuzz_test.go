@@ -70,7 +70,7 @@ func FuzzReadRows(f *testing.F) {
 		}
 		checkScanner(t, data, comma, lim, 16)
 		var prev Row
-		_, err := readRows(context.Background(), bytes.NewReader(data), o, lim, func(r Row) error {
+		h, err := readRows(context.Background(), bytes.NewReader(data), o, lim, func(r Row) error {
 			checkFuzzRow(t, prev, r, lim)
 			prev = r
 			return nil
@@ -81,6 +81,9 @@ func FuzzReadRows(f *testing.F) {
 		}
 		if err != nil && len(err.Error()) > 4<<10 {
 			t.Fatalf("got an error of %d bytes; want at most 4 KiB", len(err.Error()))
+		}
+		if s := h.IgnoredSummary(); len(s) > 5000 || (s == "") != (len(h.Ignored) == 0) {
+			t.Fatalf("got IgnoredSummary of %d bytes for %d ignored columns; want at most 5000, empty only for none", len(s), len(h.Ignored))
 		}
 	})
 }

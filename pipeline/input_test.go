@@ -15,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/phonereg/phonereg/graphclient"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -344,7 +348,7 @@ func TestReadRowsInputErrors(t *testing.T) {
 		{name: "empty", r: strings.NewReader(""), wantMsg: "the input is empty: a header row naming the columns is required"},
 		{name: "only blank lines", r: strings.NewReader("\n\r\n\n"), wantMsg: "the input is empty"},
 		{name: "no user column", r: strings.NewReader("mail,mobile\na@b.c,+12065550100\n"), wantLine: 1,
-			wantMsg: `no user column: the header needs userPrincipalName or userId (it has: "mail", "mobile"); or use --map userPrincipalName=COLUMN`},
+			wantMsg: `no user column: the header needs userPrincipalName or userId (it has: "mail" and "mobile"); or use --map userPrincipalName=COLUMN`},
 		{name: "data instead of header", r: strings.NewReader("ada@contoso.com,+12065550100\n"), wantLine: 1, wantMsg: "no user column"},
 		{name: "wrong forced delimiter", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Delimiter: ';'}, wantLine: 1,
 			wantMsg: `(it has: "userPrincipalName,mobile", reading cells separated by ';')`},
@@ -356,7 +360,7 @@ func TestReadRowsInputErrors(t *testing.T) {
 		{name: "map without column", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile= "}}, wantMsg: "no column after ="},
 		{name: "map twice", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=a", "Mobile=b"}}, wantMsg: `mobile is already mapped by --map "mobile=a"`},
 		{name: "map missing column", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=Phone 1"}}, wantLine: 1,
-			wantMsg: `--map "mobile=Phone 1": no column "Phone 1" in the header (it has: "userPrincipalName", "mobile")`},
+			wantMsg: `--map "mobile=Phone 1": no column "Phone 1" in the header (it has: "userPrincipalName" and "mobile")`},
 		{name: "map template missing column", r: strings.NewReader("userPrincipalName,Country Code,Phone Number\n"), opts: InputOptions{Maps: []string{"mobile=+{Country Code} {Phone Number}x{Extension}"}}, wantLine: 1,
 			wantMsg: `no column "Extension" in the header`},
 		{name: "map template unclosed", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=+{Country Code"}}, wantMsg: "'{' without '}'"},
@@ -845,5 +849,126 @@ func TestCSVScanner(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// columnNames are n column names: c1, c2, …
+func columnNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("c%d", i+1)
+	}
+	return names
+}
+
+func TestHeaderIgnoredSummary(t *testing.T) {
+	tests := []struct {
+		name    string
+		ignored []string
+		want    string
+	}{
+		{name: "none", want: ""},
+		{name: "one", ignored: []string{"Department"}, want: "Department"},
+		{name: "two", ignored: []string{"Department", "Title"}, want: "Department and Title"},
+		{name: "three", ignored: []string{"Department", "Title", "Manager"}, want: "Department, Title and Manager"},
+		{name: "quoted where needed", ignored: []string{"Name, full", `5" screen`, "tab\there", "Notes"}, want: `"Name, full", "5\" screen", "tab\there" and Notes`},
+		{name: "ten", ignored: columnNames(10), want: "c1, c2, c3, c4, c5, c6, c7, c8, c9 and c10"},
+		{name: "eleven", ignored: columnNames(11), want: "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 1 more"},
+		{name: "100,000", ignored: columnNames(100_000), want: "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 99990 more"},
+		{name: "long name cut", ignored: []string{strings.Repeat("é", 100)}, want: strings.Repeat("é", 39) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Header{Ignored: tt.ignored}).IgnoredSummary(); got != tt.want {
+				t.Errorf("got %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestReadRowsWideHeader reads headers of 100,000 columns: what ReadRows
+// says of them stays short.
+func TestReadRowsWideHeader(t *testing.T) {
+	wide := strings.Join(columnNames(100_000), ",")
+	longNames := strings.Repeat(strings.Repeat("n", 4000)+",", 20)
+	tests := []struct {
+		name    string
+		in      string
+		opts    InputOptions
+		wantMsg string // "" for no error
+	}{
+		{name: "columns ignored", in: wide + ",userPrincipalName,mobile\nada@contoso.com,+12065550100\n"},
+		{name: "no user column", in: wide + ",mobile\n", wantMsg: `line 1: no user column: the header needs userPrincipalName or userId (it has: "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10" and 99991 more); or use --map userPrincipalName=COLUMN`},
+		{name: "no column for --map", in: wide + ",userPrincipalName\n", opts: InputOptions{Maps: []string{"mobile=Phone"}},
+			wantMsg: `line 1: --map "mobile=Phone": no column "Phone" in the header (it has: "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10" and 99991 more)`},
+		{name: "long names", in: longNames + "mobile\n", wantMsg: `(it has: "` + strings.Repeat("n", 39) + `…", "`},
+		{name: "many columns named alike", in: "userPrincipalName," + strings.Repeat("mobile,", 100_000) + "\n",
+			wantMsg: `line 1: mobile: the header has 100000 columns named like "mobile" (columns 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 99990 more)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, h, err := readAll(t, tt.in, tt.opts)
+			if tt.wantMsg == "" {
+				if err != nil {
+					t.Fatalf("ReadRows: %v", err)
+				}
+				if len(h.Ignored) != 100_000 {
+					t.Errorf("got %d ignored columns; want 100000", len(h.Ignored))
+				}
+				if got, want := h.IgnoredSummary(), "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 99990 more"; got != want {
+					t.Errorf("got summary %q; want %q", got, want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("got error %.300v; want it to contain %q", err, tt.wantMsg)
+			}
+			if len(err.Error()) > 1000 {
+				t.Errorf("got an error of %d bytes; want at most 1000", len(err.Error()))
+			}
+		})
+	}
+}
+
+// noGraph is a Graph that fails the test when it is called.
+type noGraph struct{ t *testing.T }
+
+func (g noGraph) ListPhoneMethods(context.Context, string) ([]graphclient.PhoneMethod, error) {
+	g.t.Error("Graph called")
+	return nil, errors.New("no Graph")
+}
+
+func (g noGraph) CreatePhoneMethod(context.Context, string, graphclient.PhoneType, string) (graphclient.PhoneMethod, error) {
+	g.t.Error("Graph called")
+	return graphclient.PhoneMethod{}, errors.New("no Graph")
+}
+
+func (g noGraph) UpdatePhoneMethod(context.Context, string, string, string) error {
+	g.t.Error("Graph called")
+	return errors.New("no Graph")
+}
+
+func (g noGraph) EnableSmsSignIn(context.Context, string) error {
+	g.t.Error("Graph called")
+	return errors.New("no Graph")
+}
+
+// TestRunWarnsOfIgnoredColumnsBriefly runs an input whose header has
+// 100,000 columns phonereg does not read: the one warning about them names
+// a few, not all (it was 800 KB).
+func TestRunWarnsOfIgnoredColumnsBriefly(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	in := strings.Join(columnNames(100_000), ",") + ",userPrincipalName,mobile\nada@contoso.com,not a number\n"
+	cfg := Config{Input: strings.NewReader(in), Out: filepath.Join(t.TempDir(), "in.results.csv"), Logger: zap.New(core)}
+	if _, err := Run(context.Background(), noGraph{t}, cfg); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	warnings := logs.FilterMessageSnippet("ignoring columns").All()
+	if len(warnings) != 1 {
+		t.Fatalf("got %d warnings about ignored columns; want 1", len(warnings))
+	}
+	got := fmt.Sprint(warnings[0].ContextMap()["columns"])
+	if want := "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 99990 more"; got != want {
+		t.Errorf("got columns %.200q (%d bytes); want %q", got, len(got), want)
 	}
 }

@@ -190,8 +190,13 @@ func checkScannedRecord(t *testing.T, n int, got *csvRecord, want []string, cr *
 	if got.count() != len(want) {
 		t.Fatalf("record %d: got %d cells; want %d: %q", n, got.count(), len(want), want)
 	}
+	longs := got.long // in order: walked along, not searched for each cell
 	for i, c := range want {
-		lc, long := got.longAt(i)
+		var lc longCell
+		long := len(longs) > 0 && longs[0].col == i
+		if long {
+			lc, longs = longs[0], longs[1:]
+		}
 		switch {
 		case long && (int64(len(c)) <= lim.cell || lc.size != int64(len(c))):
 			t.Fatalf("record %d cell %d: got too long (%d bytes); want %q (%d bytes, limit %d)", n, i, lc.size, c, len(c), lim.cell)
@@ -200,5 +205,8 @@ func checkScannedRecord(t *testing.T, n int, got *csvRecord, want []string, cr *
 		case !long && got.cell(i) != c:
 			t.Fatalf("record %d cell %d: got %q; want %q", n, i, got.cell(i), c)
 		}
+	}
+	if len(longs) > 0 {
+		t.Fatalf("record %d: got too long cell %d of %d cells", n, longs[0].col, len(want))
 	}
 }

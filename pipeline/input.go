@@ -2,9 +2,9 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,16 +39,33 @@ type InputOptions struct {
 type Header struct {
 	// Columns are the header's cells as written (trimmed).
 	Columns []string
-	// Ignored are the named columns no field reads; the caller warns once.
+	// Ignored are the named columns no field reads; the caller warns once,
+	// with IgnoredSummary (Ignored may hold thousands of names).
 	Ignored []string
 	// Delimiter is the delimiter used, given or detected.
 	Delimiter rune
 }
 
+// IgnoredSummary lists Ignored for a warning in a few hundred bytes at most,
+// however wide the header: the first ten names (each cut at 40 characters,
+// quoted only when it holds a comma, a quote or a character that does not
+// print), then "and N more". It is "" when no column is ignored.
+func (h Header) IgnoredSummary() string {
+	return listBounded(len(h.Ignored), func(i int) string {
+		name := cutName(h.Ignored[i])
+		if strings.ContainsAny(name, `,"`) || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+			return strconv.Quote(name)
+		}
+		return name
+	})
+}
+
 // InputError means the input cannot be read at all: no header, no user or
 // phone column, a bad --map or --delimiter, an unknown default region, text
-// that is not UTF-8, an I/O error. Callers exit with code 2. Problems of a
-// single row are not errors: the row comes back with Row.Invalid set.
+// that is not UTF-8, a header cell or a record too long (see
+// maxInputCellBytes, maxInputRecordBytes), an I/O error. Callers exit with
+// code 2. Problems of a single row are not errors: the row comes back with
+// Row.Invalid set.
 type InputError struct {
 	Line int    // 1-based line of the input the problem is on; 0 if none
 	Msg  string // what is wrong, in words an admin can act on
@@ -83,9 +100,23 @@ const (
 var inputFieldNames = [numInputFields]string{"userPrincipalName", "userId", "mobile", "alternateMobile", "office"}
 
 const (
-	// maxInputRecordBytes bounds one CSV record. A quote that is never closed
-	// would otherwise make the rest of the file one field, held in memory.
-	maxInputRecordBytes = 1 << 20
+	// maxInputCellBytes bounds one cell's text. A longer cell is not held
+	// (only its size is kept) and makes its row invalid, in whatever column
+	// it is, read or not: no name or number is near that long, and such a
+	// cell is most often a quote never closed that swallowed the lines after
+	// it, rows that would otherwise be lost without a word. A header cell
+	// that long stops the reading.
+	maxInputCellBytes = 4 << 10
+	// maxInputRecordBytes bounds one record as read, long cells and quoting
+	// included: a longer record stops the reading. It keeps a quote never
+	// closed from swallowing a whole file into one row, and bounds what the
+	// short cells of one record hold.
+	maxInputRecordBytes = 64 << 20
+	// smallInputRecordBytes: a record holding at most this many bytes of
+	// cells becomes one string, which its row's cells share (one allocation
+	// a row); a bigger one gives each cell read a string of its own, so that
+	// a row does not pin the record's memory.
+	smallInputRecordBytes = 1 << 10
 	// inputBufferSize is the input's read buffer; the header line must fit
 	// for delimiter detection (a longer one is read with the default).
 	inputBufferSize = 64 << 10
@@ -95,16 +126,31 @@ const (
 // not blank, in input order, from the calling goroutine. It returns the
 // header and, when reading stops early, why: the error of fn, ctx's error,
 // or an *InputError when the input cannot be read at all (see InputError).
-// A row with a problem (no user, no phone, a number that is not valid) is
-// not an error: it comes with Row.Invalid set.
+// A row with a problem (no user, no phone, a number that is not valid, more
+// cells than the header, a cell longer than 4 KiB) is not an error: it comes
+// with Row.Invalid set.
 //
-// ReadRows keeps one record in memory at a time: it reads, normalizes and
-// calls fn, one row after another. That is far faster than any run needs
-// (make bench: BenchmarkReadRows), so it needs no pool of its own. It
-// returns when ctx is done even while r.Read blocks (a pipe whose writer is
-// idle), the header's included; that Read is left to end on its own.
+// ReadRows keeps one record in memory at a time, and of it only cells of up
+// to 4 KiB: it reads, normalizes and calls fn, one row after another. That
+// is far faster than any run needs (make bench: BenchmarkReadRows), so it
+// needs no pool of its own. It returns when ctx is done even while r.Read
+// blocks (a pipe whose writer is idle), the header's included; that Read is
+// left to end on its own.
 func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) error) (Header, error) {
-	in, err := newInputReader(&ctxReader{ctx: ctx, r: r}, o)
+	return readRows(ctx, r, o, defaultInputLimits, fn)
+}
+
+// inputLimits bound what one cell and one record may hold; tests and the
+// fuzz target lower them to reach them with small inputs.
+type inputLimits struct {
+	cell, record int64
+}
+
+var defaultInputLimits = inputLimits{cell: maxInputCellBytes, record: maxInputRecordBytes}
+
+// readRows is ReadRows with the limits given.
+func readRows(ctx context.Context, r io.Reader, o InputOptions, lim inputLimits, fn func(Row) error) (Header, error) {
+	in, err := newInputReader(&ctxReader{ctx: ctx, r: r}, o, lim)
 	if err != nil && ctx.Err() != nil {
 		return in.header, ctx.Err() // it gave way in Read
 	}
@@ -134,24 +180,23 @@ func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) err
 // rawInputRow is a data row's cells for the fields, before normalization.
 type rawInputRow struct {
 	num, line int
-	cells     [numInputFields]string
-	problem   string // a CSV syntax problem of the record
+	// cells are the fields' values; a field whose cell is too long to hold
+	// has long set and, for its key, a mark of its size.
+	cells   [numInputFields]string
+	long    [numInputFields]bool
+	problem string // a problem of the record as a whole: cells too many or too long
 }
 
 // inputReader is an opened input: the header read and the fields located.
 type inputReader struct {
 	header  Header
-	csv     *csv.Reader
+	scan    *csvScanner
 	buf     *bufio.Reader
-	guard   *recordSizeGuard
-	bomLen  int64
 	sources [numInputFields]*fieldSource
 	phone   PhoneOptions
 	keyTag  string // what, besides the cells, an invalid row's key depends on
-	// rows counts the data rows read; lastLine is the line the last record
-	// started on.
-	rows, lastLine int
-	key            rowKey
+	rows    int    // the data rows read
+	key     rowKey
 }
 
 // fieldSource is where a field's value comes from: one column, or a template.
@@ -169,7 +214,7 @@ type mapTemplatePart struct {
 }
 
 // value is the source's trimmed value in record rec.
-func (s *fieldSource) value(rec []string) string {
+func (s *fieldSource) value(rec *csvRecord) string {
 	if s.col >= 0 {
 		return inputCell(rec, s.col)
 	}
@@ -196,11 +241,25 @@ func (s *fieldSource) value(rec []string) string {
 	return strings.TrimSpace(b.String())
 }
 
-func inputCell(rec []string, i int) string {
-	if i < len(rec) {
-		return strings.TrimSpace(rec[i])
+// longCell is the first cell of rec the source reads that was too long to
+// hold, if any.
+func (s *fieldSource) longCell(rec *csvRecord) (longCell, bool) {
+	if len(rec.long) == 0 {
+		return longCell{}, false
 	}
-	return ""
+	if s.col >= 0 {
+		return rec.longAt(s.col)
+	}
+	for _, p := range s.parts {
+		if c, ok := rec.longAt(p.col); ok {
+			return c, true
+		}
+	}
+	return longCell{}, false
+}
+
+func inputCell(rec *csvRecord, i int) string {
+	return strings.TrimSpace(rec.cell(i))
 }
 
 // CheckInputOptions reports what ReadRows would refuse in o before reading a
@@ -226,8 +285,8 @@ func checkInputOptions(o InputOptions) (region string, maps [numInputFields]*map
 }
 
 // newInputReader checks the options, reads the header and locates the fields.
-func newInputReader(r io.Reader, o InputOptions) (*inputReader, error) {
-	in := &inputReader{lastLine: 1}
+func newInputReader(r io.Reader, o InputOptions, lim inputLimits) (*inputReader, error) {
+	in := &inputReader{}
 	region, maps, err := checkInputOptions(o)
 	if err != nil {
 		return in, err
@@ -235,8 +294,7 @@ func newInputReader(r io.Reader, o InputOptions) (*inputReader, error) {
 	in.phone = PhoneOptions{DefaultRegion: region}
 	in.keyTag = region + "\x00" + strings.Join(o.Maps, "\x00")
 
-	in.guard = &recordSizeGuard{r: r}
-	in.buf = bufio.NewReaderSize(in.guard, inputBufferSize)
+	in.buf = bufio.NewReaderSize(r, inputBufferSize)
 	if err := in.skipBOM(); err != nil {
 		return in, err
 	}
@@ -247,31 +305,35 @@ func newInputReader(r io.Reader, o InputOptions) (*inputReader, error) {
 		}
 	}
 	in.header.Delimiter = delim
-	in.csv = csv.NewReader(in.buf)
-	in.csv.Comma = delim
-	in.csv.LazyQuotes = true
-	in.csv.FieldsPerRecord = -1
-	in.csv.ReuseRecord = true
+	in.scan = newCSVScanner(in.buf, delim, lim)
+	if err := in.readHeader(); err != nil {
+		return in, err
+	}
+	return in, in.locate(maps, in.scan.rec.line)
+}
 
-	rec, err := in.csv.Read()
+// readHeader reads the header row into in.header.Columns.
+func (in *inputReader) readHeader() error {
+	rec, err := in.scan.next()
 	switch {
 	case err == io.EOF:
-		return in, &InputError{Msg: "the input is empty: a header row naming the columns is required"}
+		return &InputError{Msg: "the input is empty: a header row naming the columns is required"}
 	case err != nil:
-		return in, in.readError(err, 0)
+		return err
 	}
-	in.recordRead()
-	line, _ := in.csv.FieldPos(0)
-	for i, c := range rec {
+	if len(rec.long) > 0 {
+		c := rec.long[0]
+		return &InputError{Line: rec.line, Msg: fmt.Sprintf("header column %d holds %d bytes, more than a cell may (%s)%s", c.col+1, c.size, byteSize(in.scan.lim.cell), c.quoteHint())}
+	}
+	in.header.Columns = make([]string, 0, rec.count())
+	for i := range rec.count() {
+		c := rec.cell(i)
 		if !utf8.ValidString(c) {
-			return in, &InputError{Line: line, Msg: fmt.Sprintf("header column %d is not valid UTF-8: save the file as UTF-8 (in Excel: CSV UTF-8)", i+1)}
+			return &InputError{Line: rec.line, Msg: fmt.Sprintf("header column %d is not valid UTF-8: save the file as UTF-8 (in Excel: CSV UTF-8)", i+1)}
 		}
 		in.header.Columns = append(in.header.Columns, strings.TrimSpace(c))
 	}
-	if err := in.locate(maps, line); err != nil {
-		return in, err
-	}
-	return in, nil
+	return nil
 }
 
 func validInputDelimiter(r rune) bool {
@@ -286,7 +348,6 @@ func (in *inputReader) skipBOM() error {
 	}
 	switch {
 	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
-		in.bomLen = 3
 		_, _ = in.buf.Discard(3)
 	case len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF):
 		return &InputError{Line: 1, Msg: "the input is UTF-16 text: save it as UTF-8 (in Excel: CSV UTF-8)"}
@@ -523,28 +584,63 @@ func (in *inputReader) locate(maps [numInputFields]*mapSpec, line int) error {
 	return nil
 }
 
+// quoteColumns lists a header's columns for a message, bounded like
+// Header.IgnoredSummary, each name quoted.
 func quoteColumns(cols []string) string {
-	const maxListed = 12
-	var quoted []string
-	for _, c := range cols {
-		if len(quoted) == maxListed {
-			quoted = append(quoted, "…")
-			break
-		}
-		quoted = append(quoted, strconv.Quote(c))
-	}
-	if len(quoted) == 0 {
+	if len(cols) == 0 {
 		return "no columns"
 	}
-	return strings.Join(quoted, ", ")
+	return listBounded(len(cols), func(i int) string { return strconv.Quote(cutName(cols[i])) })
 }
 
+// joinColumnNumbers lists 0-based column indexes as 1-based numbers.
 func joinColumnNumbers(idx []int) string {
-	s := make([]string, len(idx))
-	for i, v := range idx {
-		s[i] = strconv.Itoa(v + 1)
+	return listBounded(len(idx), func(i int) string { return strconv.Itoa(idx[i] + 1) })
+}
+
+const (
+	// maxListedNames is how many names a message lists before "and N more".
+	maxListedNames = 10
+	// maxListedNameRunes is where a listed name is cut.
+	maxListedNameRunes = 40
+)
+
+// listBounded lists n items, item(i) the text of the i-th, as English does
+// ("a", "a and b", "a, b and c"), but no more than maxListedNames of them:
+// "a, b, …, j and 90 more". Messages built with it stay short whatever the
+// input's width.
+func listBounded(n int, item func(i int) string) string {
+	shown := min(n, maxListedNames)
+	var b strings.Builder
+	for i := range shown {
+		switch {
+		case i == 0:
+		case i == shown-1 && shown == n:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(item(i))
 	}
-	return strings.Join(s, " and ")
+	if n > shown {
+		fmt.Fprintf(&b, " and %d more", n-shown)
+	}
+	return b.String()
+}
+
+// cutName cuts a name longer than maxListedNameRunes, marking the cut.
+func cutName(s string) string {
+	if utf8.RuneCountInString(s) <= maxListedNameRunes {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == maxListedNameRunes-1 {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }
 
 // ctxReader gives way when ctx ends, even in the middle of a Read that
@@ -588,100 +684,526 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	}
 }
 
-// recordSizeGuard fails reading once a record grows past maxInputRecordBytes.
-type recordSizeGuard struct {
-	r      io.Reader
-	n      int64 // bytes read so far
-	recEnd int64 // where the last complete record ended
-}
-
-var errInputRecordTooLong = errors.New("record too long")
-
-func (g *recordSizeGuard) Read(p []byte) (int, error) {
-	if g.n-g.recEnd > maxInputRecordBytes {
-		return 0, errInputRecordTooLong
-	}
-	n, err := g.r.Read(p)
-	g.n += int64(n)
-	return n, err
-}
-
-// recordRead tells the guard a record ended.
-func (in *inputReader) recordRead() {
-	in.guard.recEnd = in.bomLen + in.csv.InputOffset()
-}
-
-// readError is the *InputError for an error of csv.Reader.Read; after is
-// the line the last record started on.
-func (in *inputReader) readError(err error, after int) error {
-	if errors.Is(err, errInputRecordTooLong) {
-		return &InputError{Line: after + 1, Msg: fmt.Sprintf("a record starting here or after is longer than %d MiB: is a quote (\") never closed?", maxInputRecordBytes>>20)}
-	}
-	return &InputError{Line: after + 1, Msg: "cannot read the input", Err: err}
-}
-
 // next reads the next record that is not blank: io.EOF after the last one,
-// an *InputError when the input cannot be read on. A record that is not
-// well-formed CSV comes as a row with its problem.
+// an *InputError when the input cannot be read on. What is wrong with the
+// record as a whole (more cells than the header, a cell too long) comes
+// with its row.
 func (in *inputReader) next() (rawInputRow, error) {
 	for {
-		rec, err := in.csv.Read()
-		problem := ""
+		rec, err := in.scan.next()
 		if err != nil {
-			if err == io.EOF {
-				return rawInputRow{}, io.EOF
-			}
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) || !isCSVSyntaxErr(pe.Err) {
-				return rawInputRow{}, in.readError(err, in.lastLine)
-			}
-			problem = fmt.Sprintf("line %d: malformed CSV: %s", pe.Line, pe.Err)
-			in.lastLine = pe.StartLine
-		} else {
-			in.lastLine, _ = in.csv.FieldPos(0)
+			return rawInputRow{}, err
 		}
-		in.recordRead()
-		if problem == "" && blankRecord(rec) {
+		if rec.blankFrom(0) {
 			continue
 		}
 		in.rows++
-		rr := rawInputRow{num: in.rows, line: in.lastLine, problem: problem}
-		big := recordBytes(rec) > 1024
+		rr := rawInputRow{num: in.rows, line: rec.line, problem: in.recordProblem(rec)}
 		for f, s := range in.sources {
 			if s == nil {
 				continue
 			}
-			v := s.value(rec)
-			if big {
-				// Do not pin a large record's memory for a short cell.
-				v = strings.Clone(v)
+			if c, ok := s.longCell(rec); ok {
+				// An invalid row's key is made of its cells: a mark of the
+				// size stands for the text, which is not held.
+				rr.cells[f], rr.long[f] = "\x00cell of "+strconv.FormatInt(c.size, 10)+" bytes", true
+				continue
 			}
-			rr.cells[f] = v
+			rr.cells[f] = s.value(rec)
 		}
 		return rr, nil
 	}
 }
 
-func isCSVSyntaxErr(err error) bool {
-	return err == csv.ErrQuote || err == csv.ErrBareQuote || err == csv.ErrFieldCount
+// recordProblem says what is wrong with rec as a whole, if anything.
+func (in *inputReader) recordProblem(rec *csvRecord) string {
+	var problems []string
+	// Cells past the header's are fine when empty: spreadsheets write empty
+	// cells past the last named column (Excel's "a,b,,"), and they hold
+	// nothing to lose. A cell with text there means the row does not line
+	// up with the header, most often because a delimiter in a cell is not
+	// quoted ("Smith, John"): every cell after it is shifted.
+	if n, h := rec.count(), len(in.header.Columns); n > h && !rec.blankFrom(h) {
+		problems = append(problems, fmt.Sprintf("has %d cells; the header has %d: is a %s in a cell not quoted?", n, h, delimiterName(in.header.Delimiter)))
+	}
+	if len(rec.long) > 0 {
+		c := rec.long[0]
+		p := fmt.Sprintf("%s holds %d bytes, more than a cell may (%s)%s", in.columnName(c.col), c.size, byteSize(in.scan.lim.cell), c.quoteHint())
+		if more := len(rec.long) - 1; more > 0 {
+			p += fmt.Sprintf(" (and %d more in this row)", more)
+		}
+		problems = append(problems, p)
+	}
+	return strings.Join(problems, "; ")
 }
 
-// blankRecord reports a record whose cells are all empty or spaces.
-func blankRecord(rec []string) bool {
-	for _, c := range rec {
-		if strings.TrimSpace(c) != "" {
+// columnName names the input's column col (0-based) for a message.
+func (in *inputReader) columnName(col int) string {
+	cols := in.header.Columns
+	switch {
+	case col >= len(cols):
+		return fmt.Sprintf("cell %d (past the header's %d columns)", col+1, len(cols))
+	case cols[col] == "":
+		return fmt.Sprintf("column %d", col+1)
+	}
+	return fmt.Sprintf("column %d (%s)", col+1, strconv.Quote(cutName(cols[col])))
+}
+
+func delimiterName(d rune) string {
+	switch d {
+	case ',':
+		return "comma"
+	case ';':
+		return "semicolon"
+	case '\t':
+		return "tab"
+	}
+	return strconv.QuoteRune(d)
+}
+
+// byteSize writes a limit for a message: "4 KiB", "64 MiB", "100 bytes".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// longCell is a cell too long to hold: where it was, and its size.
+type longCell struct {
+	col    int   // 0-based
+	size   int64 // bytes of its text
+	quoted bool  // it opened with a quote
+	line   int   // the line it starts on
+}
+
+// quoteHint asks about a quote never closed, when the cell opened with one.
+func (c longCell) quoteHint() string {
+	if !c.quoted {
+		return ""
+	}
+	return fmt.Sprintf(": is the quote (\") that opens it on line %d never closed?", c.line)
+}
+
+// csvRecord is one record as csvScanner read it: its cells' text end to end
+// in buf, but of a cell too long to hold only its size, in long.
+type csvRecord struct {
+	line int        // the line it starts on
+	buf  []byte     // the cells' text
+	ends []int      // where each cell ends in buf
+	long []longCell // the cells too long to hold (empty in buf), in order
+	size int64      // the bytes read for it
+	str  string     // buf as one string, unless big
+	big  bool       // buf is longer than smallInputRecordBytes
+}
+
+// maxKeptRecordBuffer bounds the buffer a record keeps for the next one.
+const maxKeptRecordBuffer = 1 << 20
+
+// reset empties r for the next record, letting go of buffers that grew big
+// (a wide header, a record of many cells) instead of keeping them for good.
+func (r *csvRecord) reset() {
+	buf, ends, long := r.buf[:0], r.ends[:0], r.long[:0]
+	if cap(buf) > maxKeptRecordBuffer {
+		buf = nil
+	}
+	if cap(ends) > maxKeptRecordBuffer/8 {
+		ends = nil
+	}
+	if cap(long) > 64 {
+		long = nil
+	}
+	*r = csvRecord{buf: buf, ends: ends, long: long}
+}
+
+// finish makes the strings of a record read to its end.
+func (r *csvRecord) finish() {
+	r.big = len(r.buf) > smallInputRecordBytes
+	if !r.big {
+		r.str = string(r.buf)
+	}
+}
+
+func (r *csvRecord) count() int { return len(r.ends) }
+
+// span is where the i-th cell's text is in buf.
+func (r *csvRecord) span(i int) (start, end int) {
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	return start, r.ends[i]
+}
+
+// cell is the i-th cell's text: "" past the last cell and for a cell too
+// long. A big record's cells are strings of their own (see
+// smallInputRecordBytes).
+func (r *csvRecord) cell(i int) string {
+	if i < 0 || i >= len(r.ends) {
+		return ""
+	}
+	start, end := r.span(i)
+	if r.big {
+		return string(r.buf[start:end])
+	}
+	return r.str[start:end]
+}
+
+func (r *csvRecord) longAt(col int) (longCell, bool) {
+	for _, c := range r.long {
+		if c.col == col {
+			return c, true
+		}
+	}
+	return longCell{}, false
+}
+
+// blankFrom reports whether the cells from the i-th on are all empty or
+// spaces (a cell too long is neither).
+func (r *csvRecord) blankFrom(i int) bool {
+	if n := len(r.long); n > 0 && r.long[n-1].col >= i {
+		return false
+	}
+	for ; i < len(r.ends); i++ {
+		if start, end := r.span(i); len(bytes.TrimSpace(r.buf[start:end])) > 0 {
 			return false
 		}
 	}
 	return true
 }
 
-func recordBytes(rec []string) int {
-	n := 0
-	for _, c := range rec {
-		n += len(c)
+// csvScanner reads the records of CSV text as encoding/csv's Reader does
+// with LazyQuotes and FieldsPerRecord -1 (FuzzReadRows holds it to that):
+// a quote opens a cell only as its first character, and in a quoted cell a
+// quote followed by neither a quote, a delimiter nor a line end is text;
+// "\r\n" ends a line as "\n" does and a "\r" that ends the input is
+// dropped; empty lines between records are skipped. Unlike that Reader it
+// holds a record once, and never a cell longer than lim.cell (only its
+// size); a record longer than lim.record stops it. It reads no further than
+// the record it returns needs, so a pipe is not waited on for the next one.
+// Not safe for concurrent use.
+type csvScanner struct {
+	br    *bufio.Reader
+	comma []byte // the delimiter, UTF-8
+	lim   inputLimits
+	line  int // the line the next byte is on
+	rec   csvRecord
+	// The cell being read: how far, where it starts in rec.buf, its size
+	// so far, whether it opened with a quote, the line it starts on.
+	state      scanState
+	cellAt     int
+	cellSize   int64
+	cellQuoted bool
+	cellLine   int
+	// The bytes that end a run of text in an unquoted and a quoted cell.
+	unquoted, quoted [256]bool
+}
+
+type scanState int8
+
+const (
+	scanCellStart scanState = iota // before a cell's first byte
+	scanUnquoted                   // in a cell that did not open with a quote
+	scanQuoted                     // in a quoted cell
+	scanQuote                      // just after a quote in a quoted cell
+)
+
+// stepResult is how a step of the scan ends.
+type stepResult int8
+
+const (
+	stepOn   stepResult = iota // go on
+	stepMore                   // what follows is not buffered yet
+	stepDone                   // the record ended
+)
+
+// follow is what the bytes after a cell's text are.
+type follow int8
+
+const (
+	followText      follow = iota // more text
+	followDelimiter               // the delimiter: another cell follows
+	followEnd                     // the line, so the record, ends
+	followMore                    // cannot tell from what is buffered
+)
+
+var (
+	quoteText   = []byte{'"'}
+	newlineText = []byte{'\n'}
+)
+
+func newCSVScanner(br *bufio.Reader, comma rune, lim inputLimits) *csvScanner {
+	s := &csvScanner{br: br, comma: utf8.AppendRune(nil, comma), lim: lim, line: 1}
+	for _, c := range []byte{s.comma[0], '\n', '\r'} {
+		s.unquoted[c] = true
 	}
-	return n
+	for _, c := range []byte{'"', '\n', '\r'} {
+		s.quoted[c] = true
+	}
+	return s
+}
+
+// next reads the next record: io.EOF after the last one, an *InputError
+// when the input cannot be read on or the record is longer than
+// lim.record. The record is valid until the next call.
+func (s *csvScanner) next() (*csvRecord, error) {
+	s.rec.reset()
+	if err := s.skipEmptyLines(); err != nil {
+		return nil, err
+	}
+	s.rec.line = s.line
+	s.startCell()
+	for need := 1; ; {
+		w, eof, err := s.window(need)
+		if err != nil {
+			return nil, s.readError(err)
+		}
+		n, done := s.scan(w, eof)
+		_, _ = s.br.Discard(n)
+		if s.rec.size += int64(n); s.rec.size > s.lim.record {
+			return nil, s.tooLong()
+		}
+		if done {
+			s.rec.finish()
+			return &s.rec, nil
+		}
+		need = len(w) - n + 1
+	}
+}
+
+// skipEmptyLines skips the lines with nothing on them before a record; it
+// returns io.EOF when the input ends first.
+func (s *csvScanner) skipEmptyLines() error {
+	for need := 1; ; {
+		w, eof, err := s.window(need)
+		if err != nil {
+			return s.readError(err)
+		}
+		need = 1
+		switch {
+		case len(w) == 0:
+			return io.EOF
+		case w[0] == '\n':
+			s.line++
+			_, _ = s.br.Discard(1)
+		case w[0] != '\r':
+			return nil
+		case len(w) >= 2 && w[1] == '\n':
+			s.line++
+			_, _ = s.br.Discard(2)
+		case len(w) >= 2:
+			return nil // a "\r" that is text
+		case eof:
+			_, _ = s.br.Discard(1) // a "\r" that ends the input
+		default:
+			need = 2
+		}
+	}
+}
+
+// window is what br holds unread: at least need bytes, unless the input
+// ends first (eof) or cannot be read.
+func (s *csvScanner) window(need int) ([]byte, bool, error) {
+	if s.br.Buffered() < need {
+		if w, err := s.br.Peek(need); len(w) < need {
+			if err == io.EOF {
+				return w, true, nil
+			}
+			return nil, false, err
+		}
+	}
+	w, _ := s.br.Peek(s.br.Buffered())
+	return w, false, nil
+}
+
+func (s *csvScanner) readError(err error) error {
+	line := s.rec.line
+	if line == 0 {
+		line = s.line
+	}
+	return &InputError{Line: line, Msg: "cannot read the input", Err: err}
+}
+
+// tooLong is the error for a record longer than lim.record. It asks about
+// a quote never closed only when the record has a quoted cell still open.
+func (s *csvScanner) tooLong() error {
+	msg := "a record starting here is longer than " + byteSize(s.lim.record)
+	if s.state == scanQuoted || s.state == scanQuote {
+		msg += fmt.Sprintf(": is the quote (\") that opens its cell %d on line %d never closed?", len(s.rec.ends)+1, s.cellLine)
+	} else {
+		msg += ", with no quote (\") open in it: is the input a CSV file?"
+	}
+	return &InputError{Line: s.rec.line, Msg: msg}
+}
+
+// scan reads the record on from w, the bytes buffered (with eof, all that
+// is left of the input). It returns how many bytes it used and whether the
+// record ended; it stops short of the end of w where the meaning of a byte
+// depends on bytes not yet buffered ("\r", a quote, part of a delimiter).
+func (s *csvScanner) scan(w []byte, eof bool) (int, bool) {
+	i, r := 0, stepOn
+	for r == stepOn {
+		switch s.state {
+		case scanCellStart:
+			i, r = s.cellStart(w, i, eof)
+		case scanUnquoted:
+			i, r = s.unquotedText(w, i, eof)
+		case scanQuoted:
+			i, r = s.quotedText(w, i, eof)
+		case scanQuote:
+			i, r = s.afterQuote(w, i, eof)
+		}
+	}
+	return i, r == stepDone
+}
+
+func (s *csvScanner) cellStart(w []byte, i int, eof bool) (int, stepResult) {
+	s.cellLine = s.line
+	switch {
+	case i < len(w) && w[i] == '"':
+		s.state, s.cellQuoted = scanQuoted, true
+		return i + 1, stepOn
+	case i < len(w) || eof:
+		s.state = scanUnquoted
+		return i, stepOn
+	}
+	return i, stepMore
+}
+
+func (s *csvScanner) unquotedText(w []byte, i int, eof bool) (int, stepResult) {
+	j := i + indexAny(w[i:], &s.unquoted)
+	s.add(w[i:j])
+	switch what, n := s.follows(w[j:], eof); what {
+	case followMore:
+		return j, stepMore
+	case followText:
+		s.add(w[j : j+n])
+		return j + n, stepOn
+	case followDelimiter:
+		s.endCell()
+		return j + n, stepOn
+	default:
+		s.endCell()
+		return s.endLine(w, j, n), stepDone
+	}
+}
+
+func (s *csvScanner) quotedText(w []byte, i int, eof bool) (int, stepResult) {
+	j := i + indexAny(w[i:], &s.quoted)
+	s.add(w[i:j])
+	if j < len(w) && w[j] == '"' {
+		s.state = scanQuote
+		return j + 1, stepOn
+	}
+	// w[j:] is empty or starts with "\n" or "\r": a delimiter it is not.
+	what, n := s.follows(w[j:], eof)
+	switch {
+	case what == followMore:
+		return j, stepMore
+	case n == 0: // the input ends in the cell
+		s.endCell()
+		return j, stepDone
+	case what == followText: // a "\r" that is text
+		s.add(w[j : j+n])
+	case w[j+n-1] == '\n': // a line break in the cell, "\r\n" or "\n"
+		s.add(newlineText)
+		s.line++
+	}
+	return j + n, stepOn
+}
+
+func (s *csvScanner) afterQuote(w []byte, i int, eof bool) (int, stepResult) {
+	if i < len(w) && w[i] == '"' { // "" stands for one quote
+		s.add(quoteText)
+		s.state = scanQuoted
+		return i + 1, stepOn
+	}
+	switch what, n := s.follows(w[i:], eof); what {
+	case followMore:
+		return i, stepMore
+	case followDelimiter:
+		s.endCell()
+		return i + n, stepOn
+	case followEnd:
+		s.endCell()
+		return s.endLine(w, i, n), stepDone
+	}
+	s.add(quoteText) // a quote that closes nothing is text
+	s.state = scanQuoted
+	return i, stepOn
+}
+
+// follows says what w begins with, for the end of a cell's text, and how
+// many bytes that is.
+func (s *csvScanner) follows(w []byte, eof bool) (follow, int) {
+	switch {
+	case len(w) == 0:
+		if eof {
+			return followEnd, 0
+		}
+		return followMore, 0
+	case w[0] == '\n':
+		return followEnd, 1
+	case w[0] == '\r':
+		switch {
+		case len(w) >= 2 && w[1] == '\n':
+			return followEnd, 2
+		case len(w) >= 2:
+			return followText, 1
+		case eof:
+			return followEnd, 1 // dropped, as encoding/csv does
+		}
+		return followMore, 0
+	case bytes.HasPrefix(w, s.comma):
+		return followDelimiter, len(s.comma)
+	case !eof && len(w) < len(s.comma) && bytes.HasPrefix(s.comma, w):
+		return followMore, 0
+	}
+	return followText, 1
+}
+
+// endLine counts the line end of n bytes at w[i:] and returns where the
+// next line starts.
+func (s *csvScanner) endLine(w []byte, i, n int) int {
+	if n > 0 && w[i+n-1] == '\n' {
+		s.line++
+	}
+	return i + n
+}
+
+// add appends p to the cell being read; once the cell is longer than
+// lim.cell, only its size grows, and the text it held is let go.
+func (s *csvScanner) add(p []byte) {
+	s.cellSize += int64(len(p))
+	if s.cellSize > s.lim.cell {
+		s.rec.buf = s.rec.buf[:s.cellAt]
+		return
+	}
+	s.rec.buf = append(s.rec.buf, p...)
+}
+
+func (s *csvScanner) endCell() {
+	if s.cellSize > s.lim.cell {
+		s.rec.long = append(s.rec.long, longCell{col: len(s.rec.ends), size: s.cellSize, quoted: s.cellQuoted, line: s.cellLine})
+	}
+	s.rec.ends = append(s.rec.ends, len(s.rec.buf))
+	s.startCell()
+}
+
+func (s *csvScanner) startCell() {
+	s.state, s.cellAt, s.cellSize, s.cellQuoted = scanCellStart, len(s.rec.buf), 0, false
+}
+
+// indexAny is the index of the first byte of b that is in set, or len(b).
+func indexAny(b []byte, set *[256]bool) int {
+	for i, c := range b {
+		if set[c] {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // row normalizes a raw row.
@@ -691,17 +1213,23 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 	if rr.problem != "" {
 		problems = append(problems, rr.problem)
 	}
+	// A field whose cell is too long has its problem in rr.problem: it is
+	// not read, but it is there (no "no user" or "no phone" on top).
 	for _, f := range []int{fieldUPN, fieldUserID} {
+		if rr.long[f] {
+			continue
+		}
 		if p := userTextProblem(rr.cells[f]); p != "" {
 			problems = append(problems, inputFieldNames[f]+": "+p)
 		}
 	}
-	row.User = rr.cells[fieldUserID]
-	if row.User == "" {
-		row.User = rr.cells[fieldUPN]
+	for _, f := range []int{fieldUserID, fieldUPN} {
+		if row.User == "" && !rr.long[f] {
+			row.User = rr.cells[f]
+		}
 	}
 	row.User = strings.ToValidUTF8(row.User, "\uFFFD")
-	if row.User == "" {
+	if row.User == "" && !rr.long[fieldUPN] && !rr.long[fieldUserID] {
 		problems = append(problems, "no user: "+in.userColumns()+" empty")
 	}
 	phones := 0
@@ -712,6 +1240,9 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 			continue
 		}
 		phones++
+		if rr.long[f] {
+			continue
+		}
 		p, err := phone.Normalize(v, in.phone)
 		if err != nil {
 			problems = append(problems, inputFieldNames[f]+": "+err.Error())

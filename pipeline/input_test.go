@@ -7,11 +7,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/phonereg/phonereg/graphclient"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -244,7 +251,7 @@ func TestReadRows(t *testing.T) {
 			in:   "userPrincipalName,mobile,office\nada@contoso.com,+12065550100\nbob@contoso.com,,+12065550101,extra,cells\n",
 			want: []want{
 				{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}},
-				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Office: "+1 2065550101"}},
+				{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Office: "+1 2065550101"}, invalid: "has 5 cells; the header has 3"},
 			},
 			wantDelim: ',',
 		},
@@ -341,7 +348,7 @@ func TestReadRowsInputErrors(t *testing.T) {
 		{name: "empty", r: strings.NewReader(""), wantMsg: "the input is empty: a header row naming the columns is required"},
 		{name: "only blank lines", r: strings.NewReader("\n\r\n\n"), wantMsg: "the input is empty"},
 		{name: "no user column", r: strings.NewReader("mail,mobile\na@b.c,+12065550100\n"), wantLine: 1,
-			wantMsg: `no user column: the header needs userPrincipalName or userId (it has: "mail", "mobile"); or use --map userPrincipalName=COLUMN`},
+			wantMsg: `no user column: the header needs userPrincipalName or userId (it has: "mail" and "mobile"); or use --map userPrincipalName=COLUMN`},
 		{name: "data instead of header", r: strings.NewReader("ada@contoso.com,+12065550100\n"), wantLine: 1, wantMsg: "no user column"},
 		{name: "wrong forced delimiter", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Delimiter: ';'}, wantLine: 1,
 			wantMsg: `(it has: "userPrincipalName,mobile", reading cells separated by ';')`},
@@ -353,7 +360,7 @@ func TestReadRowsInputErrors(t *testing.T) {
 		{name: "map without column", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile= "}}, wantMsg: "no column after ="},
 		{name: "map twice", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=a", "Mobile=b"}}, wantMsg: `mobile is already mapped by --map "mobile=a"`},
 		{name: "map missing column", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=Phone 1"}}, wantLine: 1,
-			wantMsg: `--map "mobile=Phone 1": no column "Phone 1" in the header (it has: "userPrincipalName", "mobile")`},
+			wantMsg: `--map "mobile=Phone 1": no column "Phone 1" in the header (it has: "userPrincipalName" and "mobile")`},
 		{name: "map template missing column", r: strings.NewReader("userPrincipalName,Country Code,Phone Number\n"), opts: InputOptions{Maps: []string{"mobile=+{Country Code} {Phone Number}x{Extension}"}}, wantLine: 1,
 			wantMsg: `no column "Extension" in the header`},
 		{name: "map template unclosed", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Maps: []string{"mobile=+{Country Code"}}, wantMsg: "'{' without '}'"},
@@ -366,8 +373,21 @@ func TestReadRowsInputErrors(t *testing.T) {
 		{name: "unknown default region", r: strings.NewReader("userPrincipalName,mobile\n"), opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "Atlantis"}}, wantMsg: `--default-region: unknown default region "ATLANTIS"`},
 		{name: "I/O error in header", r: &failingReader{data: []byte("userPrinc"), err: errDisk}, wantLine: 1, wantMsg: "cannot read the input: disk on fire"},
 		{name: "I/O error in data", r: &failingReader{data: []byte("userPrincipalName,mobile\nada@contoso.com,+12065550100\nbob@con"), err: errDisk}, wantLine: 3, wantMsg: "cannot read the input: disk on fire", wantRows: 1},
-		{name: "unclosed quote", r: io.MultiReader(strings.NewReader("userPrincipalName,mobile\nada@contoso.com,+12065550100\n\"bob@contoso.com,+1\n"), strings.NewReader(strings.Repeat("filler line, more filler\n", 60000))),
-			wantLine: 3, wantMsg: "is a quote (\") never closed?", wantRows: 1},
+		// A record longer than 64 MiB stops the file (a shorter one is a row:
+		// TestReadRowsLongCells); the message asks about a quote only when
+		// the record has one open.
+		{name: "unclosed quote", r: hugeInput("userPrincipalName,mobile\nada@contoso.com,+12065550100\n\"bob@contoso.com,+1\n", "filler line, more filler\n", 65<<20, ""),
+			wantLine: 3, wantMsg: `line 3: a record starting here is longer than 64 MiB: is the quote (") that opens its cell 1 on line 3 never closed?`, wantRows: 1},
+		{name: "unclosed quote in a later cell", r: hugeInput("userPrincipalName,mobile,Notes\n\n\nada@contoso.com,+12065550100,\"\"\"Ada\"\" is\n", "filler line, more filler\n", 65<<20, ""),
+			wantLine: 4, wantMsg: `line 4: a record starting here is longer than 64 MiB: is the quote (") that opens its cell 3 on line 4 never closed?`},
+		{name: "huge line without quotes", r: hugeInput("userPrincipalName,mobile\nada@contoso.com,+12065550100\nbob@contoso.com,", "1234567890", 65<<20, "\n"),
+			wantLine: 3, wantMsg: `line 3: a record starting here is longer than 64 MiB, with no quote (") open in it: is the input a CSV file?`, wantRows: 1},
+		{name: "huge record after a closed quote and a stray one", r: hugeInput("userPrincipalName,mobile,Notes\n\"bob@contoso.com\",+1,5\" screen ", "1234567890", 65<<20, "\n"),
+			wantLine: 2, wantMsg: `line 2: a record starting here is longer than 64 MiB, with no quote (") open in it`},
+		{name: "header cell too long", r: strings.NewReader("userPrincipalName,mobile," + strings.Repeat("x", 5000) + "\nada@contoso.com,+12065550100\n"),
+			wantLine: 1, wantMsg: "line 1: header column 3 holds 5000 bytes, more than a cell may (4 KiB)"},
+		{name: "header cell too long, quoted", r: strings.NewReader("userPrincipalName,mobile,\"Notes\n" + strings.Repeat("ada@contoso.com,+12065550100\n", 200) + "\""),
+			wantLine: 1, wantMsg: `header column 3 holds 5806 bytes, more than a cell may (4 KiB): is the quote (") that opens it on line 1 never closed?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -575,4 +595,398 @@ func TestReadRowsStops(t *testing.T) {
 			t.Fatal("ReadRows did not return after ctx was cancelled while it waited in Read")
 		}
 	})
+}
+
+// TestReadRowsOrder checks that rows come in input order, with their line
+// numbers, and that nothing is lost or repeated.
+func TestReadRowsOrder(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("userPrincipalName,mobile,office\n")
+	const n = 20000
+	for i := range n {
+		if i%7 == 0 {
+			b.WriteString("\n") // blank lines shift Line but not Num
+		}
+		fmt.Fprintf(&b, "user%d@contoso.com,+1 206 555 %04d,", i, i%10000)
+		if i%3 == 0 {
+			b.WriteString("+44 20 7946 0958")
+		}
+		b.WriteString("\n")
+	}
+	rows, _, err := readAll(t, b.String(), InputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n {
+		t.Fatalf("got %d rows; want %d", len(rows), n)
+	}
+	line := 1
+	for i, r := range rows {
+		line++
+		if i%7 == 0 {
+			line++
+		}
+		wantUser := fmt.Sprintf("user%d@contoso.com", i)
+		if r.Num != i+1 || r.User != wantUser || r.Line != line || r.Invalid != "" {
+			t.Fatalf("row %d: got num=%d user=%q line=%d invalid=%q; want num=%d user=%q line=%d", i, r.Num, r.User, r.Line, r.Invalid, i+1, wantUser, line)
+		}
+	}
+}
+
+// goldenCases are whole files in testdata/input, read with the options
+// given; NAME.golden holds what ReadRows makes of NAME.csv (go test -update
+// rewrites them).
+var goldenCases = []struct {
+	file string
+	opts InputOptions
+}{
+	{file: "basic.csv"},
+	{file: "bom_crlf.csv"},
+	{file: "semicolon.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "FR"}}},
+	{file: "tab.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "DE"}}},
+	{file: "quoted.csv"},
+	{file: "mfa_server.csv", opts: InputOptions{Maps: []string{"userPrincipalName=Username", "mobile=+{Country Code} {Phone Number}x{Extension}", "office=+{Office Country Code} {Office Phone}"}}},
+	{file: "messy.csv", opts: InputOptions{Phone: PhoneOptions{DefaultRegion: "GB"}}},
+	{file: "countries.csv"},
+}
+
+func TestReadRowsGolden(t *testing.T) {
+	for _, gc := range goldenCases {
+		t.Run(gc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", "input", gc.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := renderRead(data, gc.opts)
+			golden := strings.TrimSuffix(path, filepath.Ext(path)) + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("ReadRows(%s) changed; got:\n%s\nwant:\n%s", gc.file, got, want)
+			}
+		})
+	}
+}
+
+// renderRead shows all ReadRows says about data, one line per row.
+func renderRead(data []byte, o InputOptions) string {
+	var b strings.Builder
+	h, err := ReadRows(context.Background(), bytes.NewReader(data), o, func(r Row) error {
+		fmt.Fprintf(&b, "row %d line %d user %q phones %q key %s", r.Num, r.Line, r.User, []string{r.Phones.Mobile, r.Phones.AlternateMobile, r.Phones.Office}, r.Key)
+		if r.Invalid != "" {
+			fmt.Fprintf(&b, " invalid %q", r.Invalid)
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	head := fmt.Sprintf("columns %q\nignored %q\ndelimiter %q\n", h.Columns, h.Ignored, h.Delimiter)
+	if err != nil {
+		b.WriteString("error " + err.Error() + "\n")
+	}
+	return head + b.String()
+}
+
+// hugeInput is prefix, then fill repeated to n bytes, then suffix, made as
+// it is read: a test of a huge input does not hold it.
+func hugeInput(prefix, fill string, n int64, suffix string) io.Reader {
+	block := strings.Repeat(fill, max(1, 16<<10/len(fill)))
+	return io.MultiReader(strings.NewReader(prefix), io.LimitReader(&repeatReader{block: block, period: len(fill)}, n), strings.NewReader(suffix))
+}
+
+// repeatReader reads block over and over; block is a fill string repeated,
+// period the fill's length.
+type repeatReader struct {
+	block  string
+	period int
+	off    int // in block, less than period
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	n := copy(p, r.block[r.off:])
+	r.off = (r.off + n) % r.period
+	return n, nil
+}
+
+func TestReadRowsLongCells(t *testing.T) {
+	const header = "userPrincipalName,mobile,Notes\n"
+	const next = "bob@contoso.com,+12065550101,ok\n"
+	bob := []want{{num: 2, line: 3, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}}}
+	ada := want{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}}
+	tests := []struct {
+		name        string
+		r           io.Reader
+		first       want   // the first row, but for its Invalid
+		wantInvalid string // the first row's Invalid, exactly
+		rest        []want
+	}{
+		{name: "10 MB cell in a column not read", r: hugeInput(header+"ada@contoso.com,+12065550100,", "lorem ipsum ", 10<<20, "\n"+next),
+			first: ada, rest: bob, wantInvalid: `column 3 ("Notes") holds 10485760 bytes, more than a cell may (4 KiB)`},
+		{name: "10 MB quoted cell", r: hugeInput(header+"ada@contoso.com,+12065550100,\"", "lorem, ipsum\r\n", 10<<20, "\"\n"+next),
+			first: ada, rest: []want{{num: 2, line: 748985, user: "bob@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}}},
+			wantInvalid: `column 3 ("Notes") holds 9736778 bytes, more than a cell may (4 KiB): is the quote (") that opens it on line 2 never closed?`},
+		{name: "10 MB mobile cell", r: hugeInput(header+"ada@contoso.com,", "0", 10<<20, ",note\n"+next),
+			first: want{num: 1, line: 2, user: "ada@contoso.com"}, rest: bob, wantInvalid: `column 2 ("mobile") holds 10485760 bytes, more than a cell may (4 KiB)`},
+		{name: "10 MB user cell", r: hugeInput(header, "a", 10<<20, ",+12065550100\n"+next),
+			first: want{num: 1, line: 2, phones: ada.phones}, rest: bob, wantInvalid: `column 1 ("userPrincipalName") holds 10485760 bytes, more than a cell may (4 KiB)`},
+		{name: "cell of 4 KiB", r: strings.NewReader(header + "ada@contoso.com,+12065550100," + strings.Repeat("n", 4096) + "\n" + next),
+			first: ada, rest: bob},
+		{name: "cell of 4 KiB and a byte", r: strings.NewReader(header + "ada@contoso.com,+12065550100," + strings.Repeat("n", 4097) + "\n" + next),
+			first: ada, rest: bob, wantInvalid: `column 3 ("Notes") holds 4097 bytes, more than a cell may (4 KiB)`},
+		{name: "quote never closed swallows the rows after it", r: strings.NewReader(header + "ada@contoso.com,+12065550100,\"5\" screen\n" + strings.Repeat(next, 500)),
+			first: ada, wantInvalid: `column 3 ("Notes") holds 16010 bytes, more than a cell may (4 KiB): is the quote (") that opens it on line 2 never closed?`},
+		{name: "long cells past the header", r: strings.NewReader(header + "ada@contoso.com,+12065550100,ok," + strings.Repeat("n", 5000) + ",," + strings.Repeat("n", 6000) + "\n" + next),
+			first: ada, rest: bob,
+			wantInvalid: `has 6 cells; the header has 3: is a comma in a cell not quoted?; cell 4 (past the header's 3 columns) holds 5000 bytes, more than a cell may (4 KiB) (and 1 more in this row)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rows []Row
+			_, err := ReadRows(context.Background(), tt.r, InputOptions{}, func(r Row) error {
+				rows = append(rows, r)
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("ReadRows: %v", err)
+			}
+			tt.first.invalid = tt.wantInvalid
+			checkRows(t, rows, append([]want{tt.first}, tt.rest...))
+			if rows[0].Invalid != tt.wantInvalid {
+				t.Errorf("got invalid %q; want %q", rows[0].Invalid, tt.wantInvalid)
+			}
+		})
+	}
+}
+
+// TestReadRowsLongCellMemory reads a row with a 20 MiB cell: the reader
+// holds none of it (it used to hold such a record three times over).
+func TestReadRowsLongCellMemory(t *testing.T) {
+	in := hugeInput("userPrincipalName,mobile,Notes\nada@contoso.com,+12065550100,", "lorem ipsum ", 20<<20, "\nbob@contoso.com,+12065550101,ok\n")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rows := 0
+	_, err := ReadRows(context.Background(), in, InputOptions{}, func(Row) error { rows++; return nil })
+	runtime.ReadMemStats(&after)
+	if err != nil || rows != 2 {
+		t.Fatalf("ReadRows: %d rows, %v; want 2 rows", rows, err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
+		t.Errorf("got %d bytes allocated reading a 20 MiB cell; want at most 4 MiB", got)
+	}
+}
+
+func TestReadRowsCellCount(t *testing.T) {
+	ada := func(invalid string) want {
+		return want{num: 1, line: 2, user: "ada@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}, invalid: invalid}
+	}
+	tests := []struct {
+		name string
+		in   string
+		want want
+	}{
+		{name: "comma in a cell not quoted", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,Lovelace, Ada\n",
+			want: ada("has 4 cells; the header has 3: is a comma in a cell not quoted?")},
+		{name: "semicolon in a cell not quoted", in: "userPrincipalName;mobile;Name\nada@contoso.com;+12065550100;Lovelace; Ada\n",
+			want: ada("has 4 cells; the header has 3: is a semicolon in a cell not quoted?")},
+		{name: "text after empty cells past the header", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,Ada,,x\n",
+			want: ada("has 5 cells; the header has 3")},
+		// Spreadsheets write empty cells past the last named column: they
+		// hold nothing, and the row stays valid.
+		{name: "empty cells past the header", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,Ada,,\n", want: ada("")},
+		{name: "blank cells past the header", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,Ada, ,\"\", \t\n", want: ada("")},
+		{name: "fewer cells than the header", in: "userPrincipalName,mobile,Name,Title\nada@contoso.com,+12065550100\n", want: ada("")},
+		{name: "as many cells as the header", in: "userPrincipalName,mobile,Name\nada@contoso.com,+12065550100,\"Lovelace, Ada\"\n", want: ada("")},
+	}
+	base, _, err := readAll(t, "userPrincipalName,mobile\nada@contoso.com,+12065550100\n", InputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, _, err := readAll(t, tt.in, InputOptions{})
+			if err != nil {
+				t.Fatalf("ReadRows: %v", err)
+			}
+			checkRows(t, rows, []want{tt.want})
+			if tt.want.invalid == "" && rows[0].Key != base[0].Key {
+				t.Errorf("got key %s; want %s, the key of the same row without cells past the header", rows[0].Key, base[0].Key)
+			}
+		})
+	}
+}
+
+// TestCSVScanner holds the scanner to encoding/csv's Reader (checkScanner)
+// on inputs that are hard to read right, each read with buffers that cut it
+// everywhere and with limits that are and are not reached.
+func TestCSVScanner(t *testing.T) {
+	long := strings.Repeat("\"a\"\"b\",c\r\n", 12000) // longer than the 64 KiB buffer
+	tests := []struct {
+		name  string
+		in    string
+		comma rune
+	}{
+		{name: "empty", in: ""},
+		{name: "empty lines", in: "\n\r\n\n"},
+		{name: "CR alone at the end", in: "\r"},
+		{name: "CR at the end", in: "a,b\r"},
+		{name: "two CRs at the end", in: "a\r\r"},
+		{name: "CR inside a line", in: "a\rb,c\r\r\nd\n"},
+		{name: "CR CR LF inside quotes", in: "\"a\r\r\nb\"\r\n"},
+		{name: "delimiter at the end", in: "a,\n,\n,,"},
+		{name: "quotes", in: "\"a\",\"b\"\"c\",\"\"\n\"\"\"\",\"d\"e\",x\"y\n"},
+		{name: "quote at the end", in: "\""},
+		{name: "quote then CR", in: "\"a\"\r"},
+		{name: "quote then CR and text", in: "\"a\"\rb\nc\n"},
+		{name: "quote not closed", in: "a,\"b\nc\nd"},
+		{name: "empty lines inside quotes", in: "\"a\n\n\r\n\"\n\nb\n"},
+		{name: "bare quotes", in: "5\" screen,\"a\"b,c\n"},
+		{name: "long lines", in: long + "x\n" + long},
+		{name: "multi-byte delimiter", in: "a€b€\"c€\"€\"d\"\"\"€\n€\xe2\x82€\xe2\x82", comma: '€'},
+		{name: "four-byte delimiter", in: "a😀b\"😀\"😀\"c\"\n😀\xf0\x9f\x98", comma: '😀'},
+		{name: "tab", in: "a\tb\t\"c\td\"\n", comma: '\t'},
+		{name: "not UTF-8", in: "\xff,\xc3\n\"\xe2\x82\",x\n"},
+	}
+	limits := []inputLimits{{cell: 1 << 40, record: 1 << 40}, {cell: 2, record: 30}, defaultInputLimits}
+	for _, tt := range tests {
+		for _, size := range []int{16, 17, 64 << 10} {
+			for _, lim := range limits {
+				t.Run(fmt.Sprintf("%s/%d/%d", tt.name, size, lim.cell), func(t *testing.T) {
+					comma := tt.comma
+					if comma == 0 {
+						comma = ','
+					}
+					checkScanner(t, []byte(tt.in), comma, lim, size)
+				})
+			}
+		}
+	}
+}
+
+// columnNames are n column names: c1, c2, …
+func columnNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("c%d", i+1)
+	}
+	return names
+}
+
+func TestHeaderIgnoredSummary(t *testing.T) {
+	tests := []struct {
+		name    string
+		ignored []string
+		want    string
+	}{
+		{name: "none", want: ""},
+		{name: "one", ignored: []string{"Department"}, want: "Department"},
+		{name: "two", ignored: []string{"Department", "Title"}, want: "Department and Title"},
+		{name: "three", ignored: []string{"Department", "Title", "Manager"}, want: "Department, Title and Manager"},
+		{name: "quoted where needed", ignored: []string{"Name, full", `5" screen`, "tab\there", "Notes"}, want: `"Name, full", "5\" screen", "tab\there" and Notes`},
+		{name: "ten", ignored: columnNames(10), want: "c1, c2, c3, c4, c5, c6, c7, c8, c9 and c10"},
+		{name: "eleven", ignored: columnNames(11), want: "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 1 more"},
+		{name: "100,000", ignored: columnNames(100_000), want: "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 99990 more"},
+		{name: "long name cut", ignored: []string{strings.Repeat("é", 100)}, want: strings.Repeat("é", 39) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Header{Ignored: tt.ignored}).IgnoredSummary(); got != tt.want {
+				t.Errorf("got %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestReadRowsWideHeader reads headers of 100,000 columns: what ReadRows
+// says of them stays short.
+func TestReadRowsWideHeader(t *testing.T) {
+	wide := strings.Join(columnNames(100_000), ",")
+	longNames := strings.Repeat(strings.Repeat("n", 4000)+",", 20)
+	tests := []struct {
+		name    string
+		in      string
+		opts    InputOptions
+		wantMsg string // "" for no error
+	}{
+		{name: "columns ignored", in: wide + ",userPrincipalName,mobile\nada@contoso.com,+12065550100\n"},
+		{name: "no user column", in: wide + ",mobile\n", wantMsg: `line 1: no user column: the header needs userPrincipalName or userId (it has: "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10" and 99991 more); or use --map userPrincipalName=COLUMN`},
+		{name: "no column for --map", in: wide + ",userPrincipalName\n", opts: InputOptions{Maps: []string{"mobile=Phone"}},
+			wantMsg: `line 1: --map "mobile=Phone": no column "Phone" in the header (it has: "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10" and 99991 more)`},
+		{name: "long names", in: longNames + "mobile\n", wantMsg: `(it has: "` + strings.Repeat("n", 39) + `…", "`},
+		{name: "many columns named alike", in: "userPrincipalName," + strings.Repeat("mobile,", 100_000) + "\n",
+			wantMsg: `line 1: mobile: the header has 100000 columns named like "mobile" (columns 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 99990 more)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, h, err := readAll(t, tt.in, tt.opts)
+			if tt.wantMsg == "" {
+				if err != nil {
+					t.Fatalf("ReadRows: %v", err)
+				}
+				if len(h.Ignored) != 100_000 {
+					t.Errorf("got %d ignored columns; want 100000", len(h.Ignored))
+				}
+				if got, want := h.IgnoredSummary(), "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 99990 more"; got != want {
+					t.Errorf("got summary %q; want %q", got, want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("got error %.300v; want it to contain %q", err, tt.wantMsg)
+			}
+			if len(err.Error()) > 1000 {
+				t.Errorf("got an error of %d bytes; want at most 1000", len(err.Error()))
+			}
+		})
+	}
+}
+
+// noGraph is a Graph that fails the test when it is called.
+type noGraph struct{ t *testing.T }
+
+func (g noGraph) ListPhoneMethods(context.Context, string) ([]graphclient.PhoneMethod, error) {
+	g.t.Error("Graph called")
+	return nil, errors.New("no Graph")
+}
+
+func (g noGraph) CreatePhoneMethod(context.Context, string, graphclient.PhoneType, string) (graphclient.PhoneMethod, error) {
+	g.t.Error("Graph called")
+	return graphclient.PhoneMethod{}, errors.New("no Graph")
+}
+
+func (g noGraph) UpdatePhoneMethod(context.Context, string, string, string) error {
+	g.t.Error("Graph called")
+	return errors.New("no Graph")
+}
+
+func (g noGraph) EnableSmsSignIn(context.Context, string) error {
+	g.t.Error("Graph called")
+	return errors.New("no Graph")
+}
+
+// TestRunWarnsOfIgnoredColumnsBriefly runs an input whose header has
+// 100,000 columns phonereg does not read: the one warning about them names
+// a few, not all (it was 800 KB).
+func TestRunWarnsOfIgnoredColumnsBriefly(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	in := strings.Join(columnNames(100_000), ",") + ",userPrincipalName,mobile\nada@contoso.com,not a number\n"
+	cfg := Config{Input: strings.NewReader(in), Out: filepath.Join(t.TempDir(), "in.results.csv"), Logger: zap.New(core)}
+	if _, err := Run(context.Background(), noGraph{t}, cfg); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	warnings := logs.FilterMessageSnippet("ignoring columns").All()
+	if len(warnings) != 1 {
+		t.Fatalf("got %d warnings about ignored columns; want 1", len(warnings))
+	}
+	got := fmt.Sprint(warnings[0].ContextMap()["columns"])
+	if want := "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 and 99990 more"; got != want {
+		t.Errorf("got columns %.200q (%d bytes); want %q", got, len(got), want)
+	}
 }

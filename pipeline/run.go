@@ -546,7 +546,7 @@ func (r *runner) logRow(res Result) {
 func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*Summary, error) {
 	sum := r.sum
 	if len(r.header.Ignored) > 0 && runErr == nil {
-		r.cfg.Logger.Warn("input: ignoring columns phonereg does not use", zap.Strings("columns", r.header.Ignored))
+		r.cfg.Logger.Warn("input: ignoring columns phonereg does not use", zap.String("columns", r.header.IgnoredSummary()))
 	}
 	var ie *InputError
 	if errors.As(runErr, &ie) && r.j.abandon() {

@@ -160,7 +160,7 @@ func TestEndlessInput(t *testing.T) {
 			if code != exitUsage {
 				t.Fatalf("got exit %d; want %d\n%s", code, exitUsage, stderr)
 			}
-			if want := "longer than 1 MiB"; !strings.Contains(stderr, want) {
+			if want := "longer than 64 MiB"; !strings.Contains(stderr, want) {
 				t.Errorf("got stderr %q; want it to mention %q", stderr, want)
 			}
 			if _, err := os.Stat(out); !os.IsNotExist(err) {

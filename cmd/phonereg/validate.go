@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,7 +48,7 @@ cannot be read at all.`,
 				return err
 			}
 			if len(h.Ignored) > 0 {
-				fmt.Fprintf(d.stderr, "note: ignoring columns phonereg does not use: %s\n", strings.Join(h.Ignored, ", "))
+				fmt.Fprintf(d.stderr, "note: ignoring columns phonereg does not use: %s\n", h.IgnoredSummary())
 			}
 			fmt.Fprintf(out, "%d rows: %d invalid, %d other problems, %d warnings\n", v.Rows, v.Invalid, v.Problems, v.Warnings)
 			if v.Invalid+v.Problems > 0 {

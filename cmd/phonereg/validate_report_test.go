@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,21 @@ func TestReport(t *testing.T) {
 	}
 	if code, _, stderr := cli(t, context.Background(), "report", "../../README.md"); code != 2 || !strings.Contains(stderr, "not a phonereg result file") {
 		t.Errorf("report of another file: exit %d, %s", code, stderr)
+	}
+}
+
+// TestValidateWideHeaderNoteIsBounded: a header of 100,000 unused columns
+// gives a note of a few names and a count, not every name.
+func TestValidateWideHeaderNoteIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("userPrincipalName,mobile")
+	for i := range 100_000 {
+		fmt.Fprintf(&b, ",extra%d", i)
+	}
+	b.WriteString("\nada@contoso.com,+1 2065550100\n")
+	in := writeFile(t, t.TempDir(), "wide.csv", b.String())
+	_, _, stderr := cli(t, context.Background(), "validate", "--in", in)
+	if len(stderr) > 2000 || !strings.Contains(stderr, "and 99990 more") {
+		t.Errorf("got a %d-byte note; want a few names and \"and 99990 more\":\n%.500s", len(stderr), stderr)
 	}
 }

@@ -231,7 +231,12 @@ func (p *prior) noteDamaged(lines []int) {
 // index sorts the lines by key, keeping the last line of each key (a journal
 // may hold several lines of one row; the last one wins).
 func (p *prior) index() {
-	slices.SortStableFunc(p.lines, func(a, b priorLine) int { return cmp.Compare(a.key, b.key) })
+	slices.SortFunc(p.lines, func(a, b priorLine) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.offState&(1<<48-1), b.offState&(1<<48-1)) // file order
+	})
 	out := p.lines[:0]
 	for i, l := range p.lines {
 		if i+1 < len(p.lines) && p.lines[i+1].key == l.key {

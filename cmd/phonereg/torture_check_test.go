@@ -298,6 +298,7 @@ type tortureFigures struct {
 	duplicates, lost, failed   int // in the result files
 	badUsers, doubled          int // in the emulator
 	auth401                    int // rows whose line failed on authentication
+	retried                    int // rows whose retries ran out, redone by a further resume
 	requests, throttled, f503  int
 	resets, ambiguous, refused int // refused: creates answered "already has a phone of this type"
 	unauthorized, tokens       int // 401s on Graph routes; tokens issued
@@ -338,8 +339,8 @@ func (f *tortureFigures) count(r graphsim.Request) {
 func (f *tortureFigures) print(w io.Writer, cfg tortureConfig) {
 	fmt.Fprintf(w, "torture: kills survived %d of %d, SIGTERMs %d of %d, rows %d, duplicates %d, lost %d, elapsed %v\n",
 		f.kills, cfg.kills, f.terms, cfg.terms, f.rows, f.duplicates+f.doubled, f.lost, f.elapsed.Round(time.Second))
-	fmt.Fprintf(w, "torture: rows not succeeded %d, users not as their row says %d, rows failed on a 401 %d (seed %d)\n",
-		f.failed, f.badUsers, f.auth401, cfg.seed)
+	fmt.Fprintf(w, "torture: rows not succeeded %d, users not as their row says %d, rows failed on a 401 %d, rows redone by a further resume after their retries ran out %d (seed %d)\n",
+		f.failed, f.badUsers, f.auth401, f.retried, cfg.seed)
 	fmt.Fprintf(w, "torture: disk full: %s\n", f.diskFull)
 	fmt.Fprintf(w, "torture: a second run on the same --out (%d rows of their own): %s\n", f.lockRows, f.lock)
 	fmt.Fprintf(w, "torture: tokens: %d issued, %d during the final run of %v (lifetime %v); 401s answered: %d\n",

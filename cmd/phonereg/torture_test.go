@@ -28,6 +28,9 @@ type tortureConfig struct {
 	seed     int64 // PHONEREG_TORTURE_SEED: the emulator's faults and the kill moments
 }
 
+// PHONEREG_TORTURE_KEEP names a folder that a failed torture run copies its
+// processes' logs and result files into.
+
 // tortureTokenLifetime is the emulator's access-token lifetime: the final
 // run lasts many of them, so the client refreshes its token many times.
 const tortureTokenLifetime = 5 * time.Second
@@ -101,6 +104,7 @@ func TestTorture(t *testing.T) {
 		outDir = dir
 	}
 	mainIn, mainWant := writeTortureInput(t, dir, "in.csv", "t", "55", cfg.rows)
+	keepOnFailure(t, dir, outDir)
 	j := newJourney(t, bin, env, "main", mainIn, filepath.Join(outDir, "in.results.csv"), dir, fig)
 	j.killPhase(cfg.kills, rng)
 	j.termPhase(cfg.terms, rng)
@@ -195,4 +199,29 @@ func mountTmpfs(t *testing.T, dir string, size int) (string, error) {
 		}
 	})
 	return mp, nil
+}
+
+// keepOnFailure copies the test's folders into PHONEREG_TORTURE_KEEP when the
+// test fails (before the tmpfs is unmounted).
+func keepOnFailure(t *testing.T, dirs ...string) {
+	keep := os.Getenv("PHONEREG_TORTURE_KEEP")
+	if keep == "" {
+		return
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		if err := os.MkdirAll(keep, 0o700); err != nil {
+			t.Logf("PHONEREG_TORTURE_KEEP: %v", err)
+			return
+		}
+		for i, d := range dirs {
+			dst := filepath.Join(keep, strconv.Itoa(i))
+			if out, err := exec.Command("cp", "-a", d, dst).CombinedOutput(); err != nil {
+				t.Logf("PHONEREG_TORTURE_KEEP: %v: %s", err, out)
+			}
+		}
+		t.Logf("logs and result files kept in %s", keep)
+	})
 }

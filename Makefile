@@ -5,7 +5,7 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN     := bin/phonereg
 
-.PHONY: all build test lint fmt tidy demo bench fuzz clean
+.PHONY: all build test lint fmt tidy demo bench fuzz torture clean
 
 all: lint test build
 
@@ -58,6 +58,16 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -skip '^BenchmarkFlow$$' -bench . -benchmem ./...
 	$(GO) test -run '^$$' -bench '^BenchmarkFlow$$' -benchtime 1x -timeout 30m ./pipeline
+
+## torture: the real binary against a `phonereg sim` process with throttling, 503s, dropped
+## connections, ambiguous writes and 5 s tokens: SIGKILLs and resumes, SIGTERMs, a second
+## run on the same --out, a disk that fills; then every row and every write is checked
+## (about 25 minutes on 2 cores; TORTURE_ROWS, TORTURE_KILLS tune it; mounts a tmpfs as root)
+TORTURE_ROWS  ?= 10000
+TORTURE_KILLS ?= 20
+torture:
+	PHONEREG_TORTURE=1 PHONEREG_TORTURE_ROWS=$(TORTURE_ROWS) PHONEREG_TORTURE_KILLS=$(TORTURE_KILLS) \
+		$(GO) test -race -count=1 -v -timeout 120m -run '^TestTorture$$' ./cmd/phonereg
 
 ## fuzz: run each fuzz target for FUZZTIME (default 20s)
 FUZZTIME ?= 20s

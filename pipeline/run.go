@@ -454,6 +454,8 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 			return err
 		}
 		for _, res := range batch {
+			// Counted only now that its line is durable.
+			r.sum.Outcomes.add(res.Phones, res.SmsSignIn)
 			r.sum.Processed++
 			prog.Done++
 			if !res.Status.ok() {
@@ -490,7 +492,6 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 			if e.prior > 0 {
 				r.j.markUsed(e.prior - 1)
 			}
-			r.sum.Outcomes.add(e.res.Phones, e.res.SmsSignIn)
 			batch = append(batch, e.res)
 			if len(batch) >= r.cfg.SyncEvery {
 				if err := flush(); err != nil {

@@ -555,6 +555,8 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 	}
 	complete := r.readAll && runErr == nil && drain.Err() == nil
 	c, cerr := r.j.compact(complete)
+	sum.Elapsed = time.Since(start)
+	sum.ElapsedSecs = sum.Elapsed.Seconds()
 	if cerr != nil {
 		return sum, errors.Join(runErr, cerr)
 	}
@@ -567,8 +569,6 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 		r.cfg.Logger.Warn("result file: dropped the lines of rows this input does not have (an earlier run of another input left them)",
 			zap.Int("lines", c.foreign), zap.String("keptIn", c.backup))
 	}
-	sum.Elapsed = time.Since(start)
-	sum.ElapsedSecs = sum.Elapsed.Seconds()
 	if drain.Err() != nil {
 		sum.Interrupted = true
 		if runErr == nil || errors.Is(runErr, context.Canceled) {

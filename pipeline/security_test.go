@@ -16,13 +16,8 @@ import (
 // folder (never in a shared temporary folder) and does not outlive the run.
 func TestResultFileIsPrivate(t *testing.T) {
 	t.Run("an older file with a wider mode is narrowed on open", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "r.csv")
+		path := wideResultFile(t)
 		j, err := openJournal(path, false)
-		must(t, err)
-		must(t, j.append([]Result{res(1, StatusSucceeded, "0000000000000001", false)}))
-		must(t, j.close())
-		must(t, os.Chmod(path, 0o644))
-		j, err = openJournal(path, false)
 		must(t, err)
 		defer j.close()
 		if got := mode(t, path); got != 0o600 {
@@ -30,13 +25,8 @@ func TestResultFileIsPrivate(t *testing.T) {
 		}
 	})
 	t.Run("the .bak of --restart is as private", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "r.csv")
-		j, err := openJournal(path, false)
-		must(t, err)
-		must(t, j.append([]Result{res(1, StatusSucceeded, "0000000000000001", false)}))
-		must(t, j.close())
-		must(t, os.Chmod(path, 0o644))
-		j, err = openJournal(path, true)
+		path := wideResultFile(t)
+		j, err := openJournal(path, true)
 		must(t, err)
 		defer j.close()
 		if got := mode(t, path+".bak"); got != 0o600 {
@@ -75,4 +65,17 @@ func mode(t *testing.T, path string) os.FileMode {
 		t.Fatal(err)
 	}
 	return fi.Mode().Perm()
+}
+
+// wideResultFile is a one-row result file left with mode 0644, as an older
+// phonereg or a copy may have left it.
+func wideResultFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "r.csv")
+	j, err := openJournal(path, false)
+	must(t, err)
+	must(t, j.append([]Result{res(1, StatusSucceeded, "0000000000000001", false)}))
+	must(t, j.close())
+	must(t, os.Chmod(path, 0o644))
+	return path
 }

@@ -2,13 +2,9 @@ package main
 
 import (
 	"bufio"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -240,26 +236,8 @@ func TestKillAndResume(t *testing.T) {
 	}
 
 	// The emulator's state, through its control endpoints.
-	pool := x509.NewCertPool()
-	ca, err := os.ReadFile(senv["SSL_CERT_FILE"])
-	if err != nil || !pool.AppendCertsFromPEM(ca) {
-		t.Fatalf("ca.pem: %v", err)
-	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	get := func(path string, v any) {
-		req, _ := http.NewRequest("GET", senv["PHONEREG_GRAPH_URL"]+path, nil)
-		req.Header.Set(graphsim.AdminHeader, senv["AZURE_CLIENT_SECRET"])
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var us []graphsim.UserInfo
-	get("/_sim/users", &us)
+	st := readSimState(t, senv)
+	us := st.users
 	if len(us) != users {
 		t.Fatalf("got %d users in the emulator; want %d", len(us), users)
 	}
@@ -274,10 +252,8 @@ func TestKillAndResume(t *testing.T) {
 			t.Errorf("%s: got %+v", u.UserPrincipalName, m)
 		}
 	}
-	var reqs []graphsim.Request
-	get("/_sim/requests", &reqs)
 	applied := map[string]int{}
-	for _, r := range reqs {
+	for _, r := range st.requests {
 		if r.Route == graphsim.RouteCreate && r.Applied {
 			applied[strings.ToLower(r.Path)]++
 		}

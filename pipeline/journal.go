@@ -366,7 +366,7 @@ func (j *journal) writeRows(cw *compactWriter, complete bool) (compaction, error
 		case o > 0:
 			err = cw.copyLine(o)
 		case o < 0:
-			err = cw.priorLine(int(-o-1), i+1)
+			err = cw.priorLine(j.prior.lines[-o-1], i+1)
 		default:
 			continue
 		}
@@ -390,7 +390,7 @@ func (j *journal) writeRows(cw *compactWriter, complete bool) (compaction, error
 	}
 	slices.SortFunc(left, func(a, b priorLine) int { return cmp.Compare(a.off(), b.off()) })
 	for _, l := range left {
-		if err := cw.priorLine(-1, 0, l); err != nil {
+		if err := cw.priorLine(l, 0); err != nil {
 			return c, err
 		}
 		c.counts[l.state().status()]++
@@ -415,12 +415,11 @@ func (cw *compactWriter) copyLine(off int64) error {
 	return err
 }
 
-// priorLine writes the earlier run's line i (or l, when i < 0) as row n's
-// (n 0: under its own row number). It is copied as it is when it already
-// reads so; otherwise decoded and written again.
-func (cw *compactWriter) priorLine(i, n int, l ...priorLine) error {
-	line := priorLineAt(cw.prior, i, l)
-	b, err := cw.lr.at(line.off())
+// priorLine writes the earlier run's line l as row n's (n 0: under its own
+// row number). It is copied as it is when it already reads so; otherwise
+// decoded and written again.
+func (cw *compactWriter) priorLine(l priorLine, n int) error {
+	b, err := cw.lr.at(l.off())
 	if err != nil {
 		return err
 	}
@@ -430,7 +429,7 @@ func (cw *compactWriter) priorLine(i, n int, l ...priorLine) error {
 	}
 	r, ok := decodeLine(b)
 	if !ok {
-		return fmt.Errorf("the earlier run's line at offset %d no longer reads", line.off())
+		return fmt.Errorf("the earlier run's line at offset %d no longer reads", l.off())
 	}
 	if n > 0 {
 		r.Row = n
@@ -439,13 +438,6 @@ func (cw *compactWriter) priorLine(i, n int, l ...priorLine) error {
 		cw.enc = newResultEncoder(cw.w)
 	}
 	return cw.enc.encode(r)
-}
-
-func priorLineAt(p *prior, i int, l []priorLine) priorLine {
-	if i >= 0 {
-		return p.lines[i]
-	}
-	return l[0]
 }
 
 // keepBackup keeps the file at path as backup before compaction drops lines

@@ -203,7 +203,7 @@ func loadPrior(f *os.File, start int64, canonical bool) (*prior, int64, error) {
 		}
 		p.noteDamaged(bad)
 		bad = bad[:0]
-		if row != p.read+1 || len(p.damaged) > 0 {
+		if row != p.read+1 {
 			p.ordered = false
 		}
 		p.lines = append(p.lines, newPriorLine(key, off, st))

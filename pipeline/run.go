@@ -68,6 +68,8 @@ type Progress struct {
 
 // Summary is what a run did.
 type Summary struct {
+	// Command is the job: run, undo or export.
+	Command    string         `json:"command"`
 	ResultFile string         `json:"resultFile"`
 	Rows       int            `json:"rows"`     // rows in the result file
 	ByStatus   map[Status]int `json:"byStatus"` // of the result file, after the run
@@ -119,17 +121,33 @@ func (s *Summary) Failed() int {
 // no result file is left behind and the summary is nil. Failed rows are not
 // errors: they are in the summary and the file.
 func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
-	start := time.Now()
 	cfg.setDefaults()
+	p := &processor{g: g, onExisting: cfg.OnExisting, sms: cfg.SmsSignIn, dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now}
+	return runJob(ctx, "run", cfg, p)
+}
+
+// rowWorker is what a job does with one valid row: run's processor, and the
+// other commands that go through the same stages. process returns the row's
+// result line; its error is non-nil only when the row must not be recorded
+// (the context ended, or the job must stop: *fatalError). Safe for
+// concurrent use.
+type rowWorker interface {
+	process(ctx context.Context, row Row) (Result, error)
+}
+
+// runJob runs the stages of a job (command names it in the summary) with w
+// doing the rows; cfg has its defaults set.
+func runJob(ctx context.Context, command string, cfg Config, w rowWorker) (*Summary, error) {
+	start := time.Now()
 	j, err := openJournal(cfg.Out, cfg.Restart)
 	if err != nil {
 		return nil, err
 	}
 	r := &runner{
 		cfg:  cfg,
-		proc: &processor{g: g, onExisting: cfg.OnExisting, sms: cfg.SmsSignIn, dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now},
+		proc: w,
 		j:    j,
-		sum:  &Summary{ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun},
+		sum:  &Summary{Command: command, ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun},
 	}
 	r.noteResume()
 	err = r.stages(ctx)
@@ -177,7 +195,7 @@ func (cfg *Config) setDefaults() {
 // well, when the grace period runs out or a stage fails.
 type runner struct {
 	cfg    Config
-	proc   *processor
+	proc   rowWorker
 	j      *journal
 	sum    *Summary // the writer's until the stages are over
 	header Header   // the reader's until the stages are over
@@ -581,9 +599,13 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 // String renders the summary for a terminal.
 func (s *Summary) String() string {
 	var b strings.Builder
-	title := "phonereg run"
+	cmd := s.Command
+	if cmd == "" {
+		cmd = "run"
+	}
+	title := "phonereg " + cmd
 	if s.DryRun {
-		title = "phonereg run --dry-run"
+		title += " --dry-run"
 	}
 	if s.Interrupted {
 		title += " (interrupted: run again to resume)"

@@ -32,6 +32,8 @@ const (
 	stConflict
 	stKept
 	stSmsOff
+	// stPrevious: the line's previous cell holds numbers the row replaced.
+	stPrevious
 )
 
 // statusShift places a status's code in rowState's upper bits.
@@ -57,6 +59,9 @@ func stateOf(r Result) rowState {
 	}
 	if r.SmsSignIn == SmsDisabledByFlag {
 		st |= stSmsOff
+	}
+	if r.Previous != "" {
+		st |= stPrevious
 	}
 	return st
 }

@@ -47,6 +47,9 @@ type processor struct {
 	dryRun     bool
 	showPII    bool
 	now        func() time.Time
+	// intent, when set, makes a result line durable before process goes on
+	// (noteIntent); an error means the row must stop unrecorded.
+	intent func(ctx context.Context, r Result) error
 }
 
 // attempt is the state of one row while it runs.
@@ -157,6 +160,11 @@ func (p *processor) addPhone(ctx context.Context, a *attempt, t graphclient.Phon
 			if graphclient.MayHaveWritten(cerr) {
 				a.res.Phones.Set(t, OutcomeAdded)
 			}
+			if old := a.row.Replaced.Get(t); old != "" && !sameNumber(old, n) {
+				// An earlier run of this row replaced old with n.
+				a.res.Phones.Set(t, OutcomeUpdated)
+				a.res.addPrevious(t, old)
+			}
 			if t == graphclient.Mobile {
 				a.mobile = &cur
 			}
@@ -190,6 +198,9 @@ func (p *processor) existing(ctx context.Context, a *attempt, t graphclient.Phon
 		id := cur.ID
 		if id == "" {
 			id = t.MethodID()
+		}
+		if err := p.noteIntent(ctx, a, t, n, cur.PhoneNumber); err != nil {
+			return false, err
 		}
 		for round := 1; ; round++ {
 			uerr := p.g.UpdatePhoneMethod(ctx, a.row.User, id, n)
@@ -229,6 +240,26 @@ func (p *processor) existing(ctx context.Context, a *attempt, t graphclient.Phon
 			t, p.mask(cur.PhoneNumber), p.mask(n))
 		return false, nil
 	}
+}
+
+// noteIntent records, durably and before the update of step t is sent, the
+// line the row leaves if the run dies before the update's answer is
+// recorded: failed, retryable, with the number it replaces in previous. A
+// resumed run that finds n in place carries it on (Row.Replaced), and undo
+// can put old back either way.
+func (p *processor) noteIntent(ctx context.Context, a *attempt, t graphclient.PhoneType, n, old string) error {
+	if p.intent == nil {
+		return nil
+	}
+	in := a.res
+	in.Status = StatusFailed
+	in.Retryable = true
+	in.Phones.Set(t, OutcomeFailed)
+	in.addPrevious(t, old)
+	in.Error = fmt.Sprintf("%s: the run stopped while replacing %s with %s (the number it replaces is in previous); run again to finish, or undo to put it back",
+		t, p.mask(old), p.mask(n))
+	in.FinishedAt = p.now()
+	return p.intent(ctx, in)
 }
 
 // enableSms runs the SMS sign-in step on the row's mobile.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strings"
 	"time"
 
 	"github.com/phonereg/phonereg/graphclient"
@@ -121,6 +122,19 @@ func (r Result) Terminal() bool {
 		return !r.Retryable
 	}
 	return false
+}
+
+// parsePrevious reads a previous cell (type=number pairs joined by ';');
+// pairs of types phonereg does not know, and malformed ones, are ignored.
+func parsePrevious(s string) Phones[string] {
+	var p Phones[string]
+	for pair := range strings.SplitSeq(s, ";") {
+		t, n, ok := strings.Cut(pair, "=")
+		if ok && n != "" {
+			p.Set(graphclient.PhoneType(t), n)
+		}
+	}
+	return p
 }
 
 // addPrevious records a number the row replaces (or would replace), as the

@@ -196,6 +196,10 @@ func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
 			retryable = string(f) == "true"
 		case colKey:
 			key = keyHash(string(f))
+		case colPrevious:
+			if len(f) > 0 {
+				outcomes |= stPrevious
+			}
 		}
 	}
 	if col < numColumns {

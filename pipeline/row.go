@@ -18,6 +18,12 @@ type Row struct {
 	// Key fingerprints the normalized row (user and phones): resume redoes a
 	// row whose key changed.
 	Key string
+	// Replaced holds the numbers an earlier run of this row replaced, from
+	// the previous cell of its line, when the row runs again (that run
+	// stopped before the row finished, or a later step failed): a step that
+	// finds the row's number already in place records it as updated, with
+	// the number it replaced, so that undo can still put it back.
+	Replaced Phones[string]
 	// Invalid is why the row cannot be run, in words an admin can act on; ""
 	// for a valid row. An invalid row still has Num, Line, User (if any) and Key.
 	Invalid string

@@ -149,6 +149,9 @@ func runJob(ctx context.Context, command string, cfg Config, w rowWorker) (*Summ
 		j:    j,
 		sum:  &Summary{Command: command, ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun},
 	}
+	if p, ok := w.(*processor); ok && !cfg.DryRun {
+		p.intent = r.recordIntent
+	}
 	r.noteResume()
 	err = r.stages(ctx)
 	return r.finish(ctx, start, err)
@@ -201,6 +204,38 @@ type runner struct {
 	header Header   // the reader's until the stages are over
 	// readAll is set by the reader when it read the input to its end.
 	readAll bool
+	// priorLines reads the earlier run's lines for the reader.
+	priorLines *lineReader
+	// intents carries the lines workers need durable before they go on
+	// (recordIntent) straight to the writer.
+	intents chan intent
+}
+
+// intent is a line a worker needs durable before it sends a write: the
+// writer appends and syncs it, then answers on done.
+type intent struct {
+	res   Result
+	prior int // as in task.prior
+	done  chan error
+}
+
+// recordIntent makes res durable in the result file as its row's line until
+// a later line replaces it (processor.intent). It returns once the line is
+// synced, or with the error that stops the row.
+func (r *runner) recordIntent(ctx context.Context, res Result) error {
+	in := intent{res: res, done: make(chan error, 1)}
+	if i, ok := r.j.prior.find(res.Key); ok {
+		in.prior = i + 1
+	}
+	if err := send(ctx, r.intents, in); err != nil {
+		return err
+	}
+	select {
+	case err := <-in.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // item is what the reader hands the scheduler: a row to run, or an entry
@@ -260,6 +295,7 @@ func (r *runner) stages(drain context.Context) error {
 	results := make(chan finished, r.cfg.Workers)
 	entries := make(chan entry, r.cfg.Workers*4)
 	over := make(chan struct{}) // closed after tasks is: idle workers leave
+	r.intents = make(chan intent)
 
 	g.Go(func() error { return r.read(ctx, drain, items) })
 	g.Go(func() error {
@@ -342,6 +378,9 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 		prior := 0
 		if found {
 			prior = i + 1
+			if err := r.carryReplaced(&row, r.j.prior.lines[i]); err != nil {
+				return err
+			}
 		}
 		if row.Invalid != "" {
 			res := Result{Row: row.Num, User: row.User, Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: r.cfg.Now()}
@@ -357,6 +396,26 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	}
 	r.readAll = err == nil
 	return err
+}
+
+// carryReplaced gives a row that runs again the numbers its earlier line
+// says it replaced (Row.Replaced). Called by the reader only: the earlier
+// run's lines are read-only while the writer appends after them.
+func (r *runner) carryReplaced(row *Row, l priorLine) error {
+	if l.state()&stPrevious == 0 || row.Invalid != "" {
+		return nil
+	}
+	if r.priorLines == nil {
+		r.priorLines = &lineReader{f: r.j.f}
+	}
+	b, err := r.priorLines.at(l.off())
+	if err != nil {
+		return fileErr(r.cfg.Out, "reading an earlier line", err)
+	}
+	if res, ok := decodeLine(b); ok {
+		row.Replaced = parsePrevious(res.Previous)
+	}
+	return nil
 }
 
 // schedule hands rows to workers through a userQueue, and passes each
@@ -459,6 +518,7 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 	tick := time.NewTicker(r.cfg.SyncInterval)
 	defer tick.Stop()
 	var batch []Result
+	var isIntent []bool // of batch: an intent line, not a row's result
 	var prog Progress
 	var failedEarlier int
 	flush := func() error {
@@ -471,7 +531,10 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 		if err := r.j.sync(); err != nil {
 			return err
 		}
-		for _, res := range batch {
+		for i, res := range batch {
+			if isIntent[i] {
+				continue
+			}
 			// Counted only now that its line is durable.
 			r.sum.Outcomes.add(res.Phones, res.SmsSignIn)
 			r.sum.Processed++
@@ -481,7 +544,7 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 			}
 			r.logRow(res)
 		}
-		batch = batch[:0]
+		batch, isIntent = batch[:0], isIntent[:0]
 		if r.cfg.Progress != nil {
 			p := prog
 			p.Skipped = r.sum.Skipped
@@ -510,11 +573,21 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 			if e.prior > 0 {
 				r.j.markUsed(e.prior - 1)
 			}
-			batch = append(batch, e.res)
+			batch, isIntent = append(batch, e.res), append(isIntent, false)
 			if len(batch) >= r.cfg.SyncEvery {
 				if err := flush(); err != nil {
 					return err
 				}
+			}
+		case in := <-r.intents:
+			if in.prior > 0 {
+				r.j.markUsed(in.prior - 1)
+			}
+			batch, isIntent = append(batch, in.res), append(isIntent, true)
+			err := flush()
+			in.done <- err
+			if err != nil {
+				return err
 			}
 		case <-tick.C:
 			if err := flush(); err != nil {

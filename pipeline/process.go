@@ -392,9 +392,15 @@ func (p *processor) plan(ctx context.Context, a *attempt) error {
 			a.res.Phones.Set(t, OutcomeConflict)
 			a.res.Error = fmt.Sprintf("%s: the user already has %s, not %s", t, p.mask(cur.PhoneNumber), p.mask(n))
 		}
+		if out := a.res.Phones.Get(t); out == OutcomeConflict || out == OutcomeFailed {
+			// The run stops the row at this step: so does the plan, and
+			// says the row would fail.
+			a.res.Status = StatusFailed
+			return nil
+		}
 	}
 	switch mo := a.res.Phones.Mobile; {
-	case a.row.Phones.Mobile == "" || mo == OutcomeConflict || mo == OutcomeKept:
+	case a.row.Phones.Mobile == "" || mo == OutcomeKept:
 	case !p.sms:
 		a.res.SmsSignIn = SmsDisabledByFlag
 	case mo == OutcomeExists:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -364,6 +365,9 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	rule := resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.SmsSignIn}
 	var err error
 	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
+		if r.cfg.DryRun {
+			row.Key = planKey(row.Key)
+		}
 		i, found := r.j.prior.find(row.Key)
 		if found && rule.done(r.j.prior.lines[i].state()) {
 			earlier = append(earlier, skipped{row.Num, i})
@@ -396,6 +400,17 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	}
 	r.readAll = err == nil
 	return err
+}
+
+// planKey is the key of a dry run's line for a row of key k. A plan is not
+// what was done: a real run never takes a dry run's line for a finished row
+// (nor the other way round), while a dry run resumes its own.
+func planKey(k string) string {
+	v, err := strconv.ParseUint(k, 16, 64)
+	if err != nil {
+		return k
+	}
+	return fmt.Sprintf("%016x", v^0x706c616e6e656421) // "planned!"
 }
 
 // carryReplaced gives a row that runs again the numbers its earlier line
@@ -657,7 +672,7 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 	}
 	sum.ForeignLines, sum.Backup = c.foreign, c.backup
 	if c.foreign > 0 {
-		r.cfg.Logger.Warn("result file: dropped the lines of rows this input does not have (an earlier run of another input left them)",
+		r.cfg.Logger.Warn("result file: dropped the lines of rows this input does not have (an earlier run of another input, or a dry run, left them)",
 			zap.Int("lines", c.foreign), zap.String("keptIn", c.backup))
 	}
 	if drain.Err() != nil {

@@ -132,7 +132,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.in, "in", "", "input CSV (- for standard input)")
-	f.StringVar(&o.out, "out", "", "result file (default: the input's name with .results.csv); a dry run's planned rows are redone by the next real run")
+	f.StringVar(&o.out, "out", "", "result file (default: the input's name with .results.csv, or .plan.csv for a dry run)")
 	f.StringVar(&o.defaultRegion, "default-region", "", "region for numbers written without a country code, e.g. US, GB, DE")
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template FIELD='+{Country Code} {Phone}x{Ext}' (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
@@ -251,6 +251,11 @@ func (o runOptions) check() (pipeline.InputOptions, string, error) {
 	out := o.out
 	if out == "" {
 		out = defaultOut(o.in)
+		if o.dryRun {
+			// A plan is not a record of what was done: it gets a file of
+			// its own (and its lines would not resume a real run anyway).
+			out = strings.TrimSuffix(out, ".results.csv") + ".plan.csv"
+		}
 	}
 	for _, check := range []func() error{
 		func() error { return checkOutputs(o.in, out, o.summaryJSON) },

@@ -89,7 +89,7 @@ func (c *connOptions) register(cmd *cobra.Command) {
 	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request for failures, the first included (5xx, timeouts and dropped connections), at most 100; waiting out throttling (429) does not use one up")
 	f.DurationVar(&c.timeout, "timeout", 60*time.Second, "time limit of one try of a request (Graph gives up at 60s)")
 	f.BoolVar(&c.sim, "sim", false, "run against the built-in Graph emulator, started in-process (users are created on first use)")
-	f.StringVar(&c.simUsers, "sim-users", "", "with --sim: seed users from a CSV (userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister)")
+	f.StringVar(&c.simUsers, "sim-users", "", "with --sim: seed users from a CSV (userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister,defaultMethod)")
 }
 
 func (l *logOptions) register(cmd *cobra.Command) {

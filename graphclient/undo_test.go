@@ -2,6 +2,7 @@ package graphclient
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -170,5 +171,33 @@ func TestUndoCallRetries(t *testing.T) {
 	err = tlsClient(t, ts).DeletePhoneMethod(ctx, upn, MobileMethodID)
 	if ge := asError(t, err); strings.Contains(ge.Message, "2065550100") || !strings.Contains(ge.Message, "0100") {
 		t.Errorf("got message %q; want the number masked", ge.Message)
+	}
+}
+
+// TestUndoIsRefusal: a 4xx that names a problem with the request is a
+// refusal; a missing permission, not found, a timeout, throttling, a server
+// error or no answer is not.
+func TestUndoIsRefusal(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&Error{StatusCode: 400, Code: "badRequest"}, true},
+		{fmt.Errorf("wrapped: %w", &Error{StatusCode: 409}), true},
+		{&Error{StatusCode: 412}, true},
+		{&Error{StatusCode: 401}, false},
+		{&Error{StatusCode: 403}, false},
+		{&Error{StatusCode: 404}, false},
+		{&Error{StatusCode: 408}, false},
+		{&Error{StatusCode: 429}, false},
+		{&Error{StatusCode: 503}, false},
+		{&TransportError{Operation: "delete", Write: true, Err: errors.New("reset")}, false},
+		{errors.New("boom"), false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := IsRefusal(tt.err); got != tt.want {
+			t.Errorf("IsRefusal(%v) = %v; want %v", tt.err, got, tt.want)
+		}
 	}
 }

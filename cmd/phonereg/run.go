@@ -274,15 +274,23 @@ func (o runOptions) validate() error {
 	if o.in == "-" && o.out == "" {
 		return usagef("--in - (standard input) needs --out")
 	}
-	if o.workers < 1 || o.workers > 1024 {
-		return usagef("--workers %d: want 1 to 1024", o.workers)
-	}
-	if o.grace <= 0 {
-		// pipeline takes 0 for its default of 30s: --grace 0 would not mean
-		// what it says.
-		return usagef("--grace %v: want a positive duration", o.grace)
+	if err := checkPool(o.workers, o.grace); err != nil {
+		return err
 	}
 	return o.conn.validate()
+}
+
+// checkPool checks --workers and --grace, which run and undo share.
+func checkPool(workers int, grace time.Duration) error {
+	if workers < 1 || workers > 1024 {
+		return usagef("--workers %d: want 1 to 1024", workers)
+	}
+	if grace <= 0 {
+		// pipeline takes 0 for its default of 30s: --grace 0 would not mean
+		// what it says.
+		return usagef("--grace %v: want a positive duration", grace)
+	}
+	return nil
 }
 
 // maxAttempts bounds --max-attempts: graphclient counts retries in an int32,

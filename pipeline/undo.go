@@ -53,6 +53,9 @@ type UndoConfig struct {
 // is nil.
 func Undo(ctx context.Context, g UndoGraph, cfg UndoConfig) (*Summary, error) {
 	cfg.setDefaults()
+	if cfg.Results == "" {
+		return nil, errors.New("pipeline: UndoConfig.Results, the run's result file, is required")
+	}
 	if samePath(cfg.Results, cfg.Out) {
 		return nil, fileErr(cfg.Out, "", errors.New("is the run's result file, which undo only reads: choose another file for the undo's results"))
 	}

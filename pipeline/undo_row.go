@@ -100,8 +100,9 @@ type undoAttempt struct {
 	// What the row's status is made of: a step failed that a rerun may
 	// pass (transient) or that an admin must fix (broken); a step is left
 	// for an admin (changed-since, not-removable: held); the user's methods
-	// could not be read at all (unread).
-	transient, broken, held, unread bool
+	// could not be read at all (unread). After a step failed (stopped),
+	// what Graph holds is not known: the row's other steps wait for a rerun.
+	transient, broken, held, unread, stopped bool
 }
 
 // process undoes one valid row and returns its result line. The error is
@@ -144,7 +145,7 @@ func (u *undoer) undo(ctx context.Context, a *undoAttempt, line Result, found bo
 		return u.readFailed(ctx, a, err)
 	}
 	for _, s := range plan.steps {
-		if err := u.step(ctx, a, s); err != nil {
+		if err := u.step(ctx, a, s); err != nil || a.stopped {
 			return err
 		}
 	}
@@ -168,10 +169,7 @@ func (u *undoer) step(ctx context.Context, a *undoAttempt, s undoStep) error {
 	case s.previous != "" && has && sameNumber(cur.PhoneNumber, s.previous), s.previous == "" && !has:
 		a.res.Phones.Set(s.t, OutcomeAlreadyUndone)
 	case s.previous == "" && wrote:
-		if alt, ok := graphclient.Find(a.methods, graphclient.AlternateMobile); ok && s.t == graphclient.Mobile {
-			a.held = true
-			a.res.Phones.Set(s.t, OutcomeNotRemovable)
-			a.note("mobile: cannot be removed while the user has an alternateMobile (" + u.mask(alt.PhoneNumber) + "), which needs it; remove the alternateMobile or keep the mobile, then run undo again with --retry-failed")
+		if u.heldByAlternate(a, s.t) {
 			return nil
 		}
 		if u.dryRun {
@@ -185,6 +183,23 @@ func (u *undoer) step(ctx context.Context, a *undoAttempt, s undoStep) error {
 	return nil
 }
 
+// heldByAlternate records a mobile that cannot be removed because the user
+// keeps an alternateMobile (one the run did not add, or one changed since),
+// which needs a mobile: Graph would refuse the delete.
+func (u *undoer) heldByAlternate(a *undoAttempt, t graphclient.PhoneType) bool {
+	if t != graphclient.Mobile {
+		return false
+	}
+	alt, ok := graphclient.Find(a.methods, graphclient.AlternateMobile)
+	if !ok {
+		return false
+	}
+	a.held = true
+	a.res.Phones.Set(t, OutcomeNotRemovable)
+	a.note("mobile: cannot be removed while the user has an alternateMobile (" + u.mask(alt.PhoneNumber) + "), which needs a mobile: remove the alternateMobile, then run undo again with --retry-failed")
+	return true
+}
+
 // remove deletes the method the run added. A refusal is decided by what
 // Graph holds after it: gone is removed (an earlier try was applied), still
 // the run's number after a plain refusal is not-removable.
@@ -196,7 +211,7 @@ func (u *undoer) remove(ctx context.Context, a *undoAttempt, s undoStep, cur gra
 			a.change(s.t, "")
 			return nil
 		}
-		now, has, ok, err := u.readBack(ctx, a, s.t, derr, func(retryable bool) { u.fail(a, s.t, derr, retryable) })
+		now, has, ok, err := u.readBack(ctx, a, s.t, derr, func(retryable bool) { a.fail(s.t, derr, retryable) })
 		if !ok {
 			return err
 		}
@@ -214,7 +229,7 @@ func (u *undoer) remove(ctx context.Context, a *undoAttempt, s undoStep, cur gra
 			a.note(string(s.t) + ": Graph refuses to delete it (" + graphclient.Describe(derr) + "); it is most likely the user's default sign-in method, which cannot be deleted: change the user's default sign-in method (Entra admin center: the user's Authentication methods), then run undo again with --retry-failed")
 			return nil
 		case !graphclient.IsTransient(derr) || round == writeRounds:
-			u.fail(a, s.t, derr, graphclient.IsTransient(derr))
+			a.fail(s.t, derr, graphclient.IsTransient(derr))
 			return nil
 		}
 	}
@@ -229,7 +244,7 @@ func (u *undoer) restore(ctx context.Context, a *undoAttempt, s undoStep, cur gr
 			a.change(s.t, s.previous)
 			return nil
 		}
-		now, has, ok, err := u.readBack(ctx, a, s.t, uerr, func(retryable bool) { u.fail(a, s.t, uerr, retryable) })
+		now, has, ok, err := u.readBack(ctx, a, s.t, uerr, func(retryable bool) { a.fail(s.t, uerr, retryable) })
 		if !ok {
 			return err
 		}
@@ -241,7 +256,7 @@ func (u *undoer) restore(ctx context.Context, a *undoAttempt, s undoStep, cur gr
 			u.changedSince(a, s, now, has)
 			return nil
 		case !graphclient.IsTransient(uerr) || round == writeRounds:
-			u.fail(a, s.t, uerr, graphclient.IsTransient(uerr))
+			a.fail(s.t, uerr, graphclient.IsTransient(uerr))
 			return nil
 		}
 	}
@@ -297,7 +312,7 @@ func (u *undoer) disableSms(ctx context.Context, a *undoAttempt) error {
 			a.res.SmsSignIn = SmsDisabled
 			return nil
 		}
-		now, has, ok, err := u.readBack(ctx, a, graphclient.Mobile, derr, func(retryable bool) { u.failSms(a, derr, retryable) })
+		now, has, ok, err := u.readBack(ctx, a, graphclient.Mobile, derr, func(retryable bool) { a.failSms(derr, retryable) })
 		if !ok {
 			return err
 		}
@@ -308,7 +323,7 @@ func (u *undoer) disableSms(ctx context.Context, a *undoAttempt) error {
 			a.res.SmsSignIn = SmsDisabled // applied, though answered with an error
 			return nil
 		case !graphclient.IsTransient(derr) || round == writeRounds:
-			u.failSms(a, derr, graphclient.IsTransient(derr))
+			a.failSms(derr, graphclient.IsTransient(derr))
 			return nil
 		}
 	}
@@ -339,19 +354,20 @@ func (u *undoer) changedSince(a *undoAttempt, s undoStep, cur graphclient.PhoneM
 
 // fail records a failed phone step; retryable when a rerun may pass without
 // anyone acting.
-func (u *undoer) fail(a *undoAttempt, t graphclient.PhoneType, err error, retryable bool) {
+func (a *undoAttempt) fail(t graphclient.PhoneType, err error, retryable bool) {
 	a.res.Phones.Set(t, OutcomeFailed)
 	a.failure(string(t), err, retryable)
 }
 
 // failSms records a failed disable of SMS sign-in.
-func (u *undoer) failSms(a *undoAttempt, err error, retryable bool) {
+func (a *undoAttempt) failSms(err error, retryable bool) {
 	a.res.SmsSignIn = SmsFailed
 	a.failure("smsSignIn", err, retryable)
 }
 
 // failure records what made step fail, for the row's status and error cell.
 func (a *undoAttempt) failure(step string, err error, retryable bool) {
+	a.stopped = true
 	if retryable {
 		a.transient = true
 	} else {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -412,6 +413,109 @@ func TestUndoPlan(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := planUndo(row, tc.line); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v; want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// fakeUndoGraph is a tenant of one user for undo's failure paths, which
+// the emulator produces only by chance: each call answers with the error
+// set for it (applied anyway when applyAnyway is set), else succeeds.
+type fakeUndoGraph struct {
+	methods                       []graphclient.PhoneMethod
+	listErr, deleteErr, updateErr error
+	disableErr                    error
+	applyAnyway                   bool
+	calls                         []string
+}
+
+func (f *fakeUndoGraph) ListPhoneMethods(context.Context, string) ([]graphclient.PhoneMethod, error) {
+	f.calls = append(f.calls, "list")
+	if f.listErr != nil {
+		return nil, f.listErr
+	}
+	return slices.Clone(f.methods), nil
+}
+
+func (f *fakeUndoGraph) UpdatePhoneMethod(_ context.Context, _, id, number string) error {
+	f.calls = append(f.calls, "update "+id)
+	if f.updateErr == nil || f.applyAnyway {
+		for i := range f.methods {
+			if f.methods[i].ID == id {
+				f.methods[i].PhoneNumber = number
+			}
+		}
+	}
+	return f.updateErr
+}
+
+func (f *fakeUndoGraph) DeletePhoneMethod(_ context.Context, _, id string) error {
+	f.calls = append(f.calls, "delete "+id)
+	if f.deleteErr == nil || f.applyAnyway {
+		f.methods = slices.DeleteFunc(f.methods, func(m graphclient.PhoneMethod) bool { return m.ID == id })
+	}
+	return f.deleteErr
+}
+
+func (f *fakeUndoGraph) DisableSmsSignIn(context.Context, string) error {
+	f.calls = append(f.calls, "disable")
+	if f.disableErr == nil || f.applyAnyway {
+		for i := range f.methods {
+			f.methods[i].SmsSignInState = graphclient.SmsNotEnabled
+		}
+	}
+	return f.disableErr
+}
+
+// TestUndoStepFailures: how undo records each failure of a step: a
+// transient one fails the row retryable and leaves its other steps for the
+// rerun; a missing permission names the role; a refusal after which the
+// method is gone was applied, one after which it stays is not-removable;
+// methods that cannot be read change nothing.
+func TestUndoStepFailures(t *testing.T) {
+	mobile := graphclient.PhoneMethod{ID: graphclient.MobileMethodID, PhoneType: graphclient.Mobile, PhoneNumber: nA, SmsSignInState: graphclient.SmsReady}
+	office := graphclient.PhoneMethod{ID: graphclient.OfficeMethodID, PhoneType: graphclient.Office, PhoneNumber: nC}
+	unavailable := &graphclient.Error{StatusCode: 503, Code: "serviceNotAvailable", RequestID: "rid-503"}
+	refused := &graphclient.Error{StatusCode: 400, Code: "badRequest", Message: "The default authentication method cannot be deleted.", RequestID: "rid-400"}
+	forbidden := &graphclient.Error{StatusCode: 403, Code: "Authorization_RequestDenied"}
+	lost := &graphclient.TransportError{Operation: "update phone method", Write: true, Err: errors.New("connection reset")}
+	added := Result{Phones: Phones[Outcome]{Mobile: OutcomeAdded, Office: OutcomeAdded}}
+	tests := []struct {
+		name  string
+		g     fakeUndoGraph
+		line  Result
+		want  expect
+		calls int // Graph calls
+	}{
+		{"delete unavailable", fakeUndoGraph{deleteErr: unavailable}, added,
+			expect{status: StatusFailed, phones: Phones[Outcome]{Office: OutcomeFailed}, retryable: true, errHas: "office: 503"}, 1 + 2*writeRounds},
+		{"delete forbidden", fakeUndoGraph{deleteErr: forbidden}, added,
+			expect{status: StatusFailed, phones: Phones[Outcome]{Office: OutcomeFailed}, errHas: graphclient.PermReadWriteAll}, 2},
+		{"delete refused, yet applied", fakeUndoGraph{deleteErr: refused, applyAnyway: true}, added,
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Office: OutcomeRemoved, Mobile: OutcomeRemoved}}, 5},
+		{"delete refused, method stays", fakeUndoGraph{deleteErr: refused}, Result{Phones: Phones[Outcome]{Mobile: OutcomeAdded}, SmsSignIn: SmsEnabled},
+			expect{status: StatusPartial, phones: Phones[Outcome]{Mobile: OutcomeNotRemovable}, sms: SmsDisabled, errHas: "default sign-in method"}, 4},
+		{"update's answer lost, yet applied", fakeUndoGraph{updateErr: lost, applyAnyway: true}, Result{Phones: Phones[Outcome]{Mobile: OutcomeUpdated}, Previous: "mobile=" + oldMobile, SmsSignIn: SmsEnabled},
+			expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeRestored}}, 3},
+		{"disable unavailable", fakeUndoGraph{disableErr: unavailable}, Result{Phones: Phones[Outcome]{Mobile: OutcomeExists}, SmsSignIn: SmsEnabled},
+			expect{status: StatusFailed, sms: SmsFailed, retryable: true, errHas: "smsSignIn: 503"}, 1 + 2*writeRounds},
+		{"list unavailable", fakeUndoGraph{listErr: unavailable}, added,
+			expect{status: StatusFailed, retryable: true, errHas: "reading the user's phone methods: 503"}, 1},
+		{"user gone", fakeUndoGraph{listErr: &graphclient.Error{StatusCode: 404, Code: "Request_ResourceNotFound"}}, added,
+			expect{status: StatusFailed, errHas: "user not found"}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := tc.g
+			g.methods = []graphclient.PhoneMethod{mobile, office}
+			u := &undoer{g: &g, now: time.Now}
+			row := Row{Num: 1, User: "u@contoso.com", Key: "0123456789abcdef", Phones: Phones[string]{Mobile: nA, Office: nC}}
+			a := &undoAttempt{row: row, res: Result{Row: 1, User: row.User, Key: row.Key, FinishedAt: time.Now()}}
+			must(t, u.undo(context.Background(), a, tc.line, true))
+			a.finish(false)
+			check(t, a.res, tc.want)
+			if len(g.calls) != tc.calls {
+				t.Errorf("got calls %v; want %d", g.calls, tc.calls)
 			}
 		})
 	}

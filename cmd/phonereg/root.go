@@ -86,8 +86,8 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// requireFlag marks cmd's flags names required and checks them in cmd's
-// PreRunE, which cobra calls before its own check: a missing flag is a usage
+// requireFlag marks the flags of cmd it names required and checks them in
+// cmd's PreRunE, which cobra calls before its own check: a missing flag is a usage
 // error, with cobra's message. The mark stays for shell completion, which
 // offers required flags first.
 func requireFlag(cmd *cobra.Command, names ...string) {

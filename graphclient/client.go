@@ -461,3 +461,18 @@ func (c *Client) UpdatePhoneMethod(ctx context.Context, user, methodID, number s
 func (c *Client) EnableSmsSignIn(ctx context.Context, user string) error {
 	return c.do(ctx, "enable SMS sign-in", http.MethodPost, c.userPath(user)+"/"+MobileMethodID+"/enableSmsSignIn", nil, nil, http.StatusNoContent, http.StatusOK)
 }
+
+// DeletePhoneMethod deletes the user's method with methodID (204; 200 is
+// accepted too). Graph refuses to delete a mobile while an alternateMobile
+// exists, and the user's default MFA method; neither refusal's code is
+// documented, so a caller reads the methods back before deciding what a
+// refusal meant.
+func (c *Client) DeletePhoneMethod(ctx context.Context, user, methodID string) error {
+	return c.do(ctx, "delete phone method", http.MethodDelete, c.userPath(user)+"/"+url.PathEscape(methodID), nil, nil, http.StatusNoContent, http.StatusOK)
+}
+
+// DisableSmsSignIn disables SMS sign-in on the user's mobile method (204; 200
+// is accepted too). The mobile stays, for MFA.
+func (c *Client) DisableSmsSignIn(ctx context.Context, user string) error {
+	return c.do(ctx, "disable SMS sign-in", http.MethodPost, c.userPath(user)+"/"+MobileMethodID+"/disableSmsSignIn", nil, nil, http.StatusNoContent, http.StatusOK)
+}

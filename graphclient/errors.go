@@ -202,6 +202,23 @@ func IsTransient(err error) bool {
 	return errors.Is(err, ErrTransport)
 }
 
+// IsRefusal reports whether Graph refused the request as such: a 4xx answer
+// other than a missing token or permission (401, 403), not found (404), a
+// timeout (408) and throttling (429). Sent again unchanged, it gets the same
+// answer until someone acts; why, Graph's code says where it is documented,
+// and reading the state back where it is not.
+func IsRefusal(err error) bool {
+	var ge *Error
+	if !errors.As(err, &ge) || ge.StatusCode < 400 || ge.StatusCode >= 500 {
+		return false
+	}
+	switch ge.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return false
+	}
+	return true
+}
+
 // Codes in Graph's error bodies that phonereg acts on (GRAPH.md).
 const (
 	// CodePhoneNumberNotUnique: the number is another user's SMS sign-in

@@ -9,8 +9,10 @@
 // file. The result file's format is known in one place (resultfile.go: its
 // columns, encoder, decoder, resume's fast scan and ResultReader); the journal
 // (journal.go) makes each line durable before its row counts as done, resumes
-// from what an earlier run left, and compacts the file at the end. Validate
-// and ReadReport are the offline commands' halves.
+// from what an earlier run left, and compacts the file at the end. Undo runs
+// the same stages with another row worker (undo.go, undo_row.go): it reverts
+// what a run's result file records, where Graph still holds what the run
+// wrote. Validate and ReadReport are the offline commands' halves.
 //
 // What lives elsewhere: HTTP, credentials, throttling and what Graph's answers
 // mean are package graphclient's (pipeline asks it through the Graph

@@ -45,6 +45,27 @@ const (
 	OutcomeWouldUpdate Outcome = "would-update"
 )
 
+// Phone step outcomes of undo (phonereg undo), in the same cells; a step
+// that failed is OutcomeFailed.
+const (
+	// OutcomeRemoved: the method the run added was deleted.
+	OutcomeRemoved Outcome = "removed"
+	// OutcomeRestored: the number the run replaced was put back.
+	OutcomeRestored Outcome = "restored"
+	// OutcomeAlreadyUndone: the user already has the number from before the
+	// run, or the method the run added is already gone.
+	OutcomeAlreadyUndone Outcome = "already-undone"
+	// OutcomeChangedSince: the user's number is no longer the one the run
+	// wrote; it is left alone.
+	OutcomeChangedSince Outcome = "changed-since"
+	// OutcomeNotRemovable: Graph refuses to delete the method (the user's
+	// default MFA method, or a mobile an alternateMobile needs) until an
+	// admin acts.
+	OutcomeNotRemovable Outcome = "not-removable"
+	OutcomeWouldRemove  Outcome = "would-remove"
+	OutcomeWouldRestore Outcome = "would-restore"
+)
+
 // SmsOutcome is what the SMS sign-in step did (the smsSignIn cell).
 type SmsOutcome string
 
@@ -57,6 +78,15 @@ const (
 	SmsFailed             SmsOutcome = "failed"
 	SmsWouldEnable        SmsOutcome = "would-enable"
 	SmsDisabledByFlag     SmsOutcome = "disabled-by-flag"
+)
+
+// SMS sign-in outcomes of undo; a disable that failed is SmsFailed.
+const (
+	// SmsDisabled: SMS sign-in, which the run enabled, was disabled.
+	SmsDisabled SmsOutcome = "sms-disabled"
+	// SmsAlreadyUndone: the mobile is not enabled for SMS sign-in any more.
+	SmsAlreadyUndone SmsOutcome = "already-undone"
+	SmsWouldDisable  SmsOutcome = "would-disable"
 )
 
 // Phones holds one value per phone type: a row's numbers (Phones[string]),

@@ -329,6 +329,22 @@ func readHeader(f *os.File) (start int64, canonical bool, err error) {
 	return int64(len(line)), false, nil
 }
 
+// CheckResultFile checks, without locking or changing it, that the file at
+// path reads as a result file: its header is phonereg's (or a run was killed
+// before it finished writing it, and so recorded nothing). It returns an
+// error wrapping ErrNotResultFile when it is not, or the error reading it.
+func CheckResultFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, _, err := readHeader(f); err != nil && !errors.Is(err, errHeaderCut) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
 // checkHeader reads a header line: phonereg's columns, then perhaps more.
 func checkHeader(line []byte) ([]string, error) {
 	line = bytes.TrimPrefix(line, []byte("\ufeff"))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -65,7 +66,7 @@ that was stopped or crashed resumes from it.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(d), newValidateCmd(d), newReportCmd(d), newSimCmd(d), newVersionCmd(d))
+	root.AddCommand(newRunCmd(d), newUndoCmd(d), newValidateCmd(d), newReportCmd(d), newSimCmd(d), newVersionCmd(d))
 	addCompletionCmd(root)
 	return root
 }
@@ -85,15 +86,23 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-// requireFlag marks cmd's flag name required and checks it in cmd's PreRunE,
-// which cobra calls before its own check: a missing flag is a usage error,
-// with cobra's message. The mark stays for shell completion, which offers
-// required flags first.
-func requireFlag(cmd *cobra.Command, name string) {
-	cmd.MarkFlagRequired(name)
+// requireFlag marks the flags of cmd it names required and checks them in
+// cmd's PreRunE, which cobra calls before its own check: a missing flag is a usage
+// error, with cobra's message. The mark stays for shell completion, which
+// offers required flags first.
+func requireFlag(cmd *cobra.Command, names ...string) {
+	for _, name := range names {
+		cmd.MarkFlagRequired(name)
+	}
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
-		if !cmd.Flags().Changed(name) {
-			return usagef(`required flag(s) "%s" not set`, name)
+		var missing []string
+		for _, name := range names {
+			if !cmd.Flags().Changed(name) {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return usagef(`required flag(s) "%s" not set`, strings.Join(missing, `", "`))
 		}
 		return nil
 	}

@@ -89,7 +89,7 @@ func (c *connOptions) register(cmd *cobra.Command) {
 	f.IntVar(&c.maxAttempts, "max-attempts", 5, "tries per request for failures, the first included (5xx, timeouts and dropped connections), at most 100; waiting out throttling (429) does not use one up")
 	f.DurationVar(&c.timeout, "timeout", 60*time.Second, "time limit of one try of a request (Graph gives up at 60s)")
 	f.BoolVar(&c.sim, "sim", false, "run against the built-in Graph emulator, started in-process (users are created on first use)")
-	f.StringVar(&c.simUsers, "sim-users", "", "with --sim: seed users from a CSV (userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister)")
+	f.StringVar(&c.simUsers, "sim-users", "", "with --sim: seed users from a CSV (userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister,defaultMethod)")
 }
 
 func (l *logOptions) register(cmd *cobra.Command) {
@@ -279,15 +279,23 @@ func (o runOptions) validate() error {
 	if o.in == "-" && o.out == "" {
 		return usagef("--in - (standard input) needs --out")
 	}
-	if o.workers < 1 || o.workers > 1024 {
-		return usagef("--workers %d: want 1 to 1024", o.workers)
-	}
-	if o.grace <= 0 {
-		// pipeline takes 0 for its default of 30s: --grace 0 would not mean
-		// what it says.
-		return usagef("--grace %v: want a positive duration", o.grace)
+	if err := checkPool(o.workers, o.grace); err != nil {
+		return err
 	}
 	return o.conn.validate()
+}
+
+// checkPool checks --workers and --grace, which run and undo share.
+func checkPool(workers int, grace time.Duration) error {
+	if workers < 1 || workers > 1024 {
+		return usagef("--workers %d: want 1 to 1024", workers)
+	}
+	if grace <= 0 {
+		// pipeline takes 0 for its default of 30s: --grace 0 would not mean
+		// what it says.
+		return usagef("--grace %v: want a positive duration", grace)
+	}
+	return nil
 }
 
 // maxAttempts bounds --max-attempts: graphclient counts retries in an int32,

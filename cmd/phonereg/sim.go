@@ -57,7 +57,7 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
 	f.StringVar(&o.listen, "listen", "127.0.0.1:0", "address to listen on (host:port); a loopback address unless --allow-remote")
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address")
 	f.StringVar(&o.stateDir, "state-dir", "", "folder for ca.pem and sim.env (default: a new temporary folder)")
-	f.StringVar(&o.usersFile, "users", "", "seed users from a CSV: userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister")
+	f.StringVar(&o.usersFile, "users", "", "seed users from a CSV: userPrincipalName,id,mobile,alternateMobile,office,smsSignInPolicy,autoRegister,defaultMethod")
 	f.BoolVar(&o.autoUsers, "auto-users", false, "create unknown users on first use instead of answering 404")
 	f.StringVar(&o.tenantID, "tenant-id", "", "tenant id (default: generated)")
 	f.StringVar(&o.clientID, "client-id", "", "the application's client id (default: generated; the secret is always generated)")

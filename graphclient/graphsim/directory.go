@@ -79,6 +79,7 @@ type user struct {
 	smsNotUnique  bool              // the last registration attempt collided
 	smsDisallowed bool
 	noAutoReg     bool
+	defaultMethod string // the phone type that is the default MFA method; "" none
 }
 
 // directory is the emulated tenant's users and the SMS sign-in system.
@@ -117,7 +118,10 @@ func (em *Emulator) AddUser(u User) (string, error) {
 	if u.UserPrincipalName != "" && d.lookupLocked(u.UserPrincipalName) != nil {
 		return "", fmt.Errorf("graphsim: userPrincipalName %q already names a user", u.UserPrincipalName)
 	}
-	nu := &user{id: u.ID, upn: u.UserPrincipalName, phones: map[string]string{}, smsDisallowed: u.SmsSignInDisallowed, noAutoReg: u.NoAutoRegister}
+	if err := checkDefaultMethod(u.DefaultMethod); err != nil {
+		return "", fmt.Errorf("graphsim: user %s: %w", u.UserPrincipalName, err)
+	}
+	nu := &user{id: u.ID, upn: u.UserPrincipalName, phones: map[string]string{}, smsDisallowed: u.SmsSignInDisallowed, noAutoReg: u.NoAutoRegister, defaultMethod: u.DefaultMethod}
 	for t, n := range u.Phones {
 		if _, ok := methodIDs[t]; !ok {
 			return "", fmt.Errorf("graphsim: user %s: unknown phone type %q", u.UserPrincipalName, t)
@@ -271,6 +275,7 @@ type UserInfo struct {
 	UserPrincipalName   string        `json:"userPrincipalName,omitempty"`
 	SmsSignInDisallowed bool          `json:"smsSignInDisallowed,omitempty"`
 	NoAutoRegister      bool          `json:"noAutoRegister,omitempty"`
+	DefaultMethod       string        `json:"defaultMethod,omitempty"`
 	Methods             []PhoneMethod `json:"methods"`
 }
 
@@ -281,7 +286,7 @@ func (em *Emulator) Users() []UserInfo {
 	defer d.mu.Unlock()
 	out := make([]UserInfo, 0, len(d.byID))
 	for _, u := range d.byID {
-		out = append(out, UserInfo{ID: u.id, UserPrincipalName: u.upn, SmsSignInDisallowed: u.smsDisallowed, NoAutoRegister: u.noAutoReg, Methods: u.methods()})
+		out = append(out, UserInfo{ID: u.id, UserPrincipalName: u.upn, SmsSignInDisallowed: u.smsDisallowed, NoAutoRegister: u.noAutoReg, DefaultMethod: u.defaultMethod, Methods: u.methods()})
 	}
 	return out
 }
@@ -301,4 +306,30 @@ func (em *Emulator) SetSmsSignInPolicy(key string, allowed bool) error {
 		d.unregister(u)
 	}
 	return nil
+}
+
+// SetDefaultMethod makes the user's phone of type phoneType ("mobile",
+// "alternateMobile", "office") its default MFA method, which Graph refuses to
+// delete; "" clears it. It never auto-creates.
+func (em *Emulator) SetDefaultMethod(key, phoneType string) error {
+	if err := checkDefaultMethod(phoneType); err != nil {
+		return fmt.Errorf("graphsim: %w", err)
+	}
+	d := em.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u := d.lookupLocked(key)
+	if u == nil {
+		return fmt.Errorf("graphsim: no user %q", key)
+	}
+	u.defaultMethod = phoneType
+	return nil
+}
+
+// checkDefaultMethod checks a default method: a phone type, or "" for none.
+func checkDefaultMethod(t string) error {
+	if _, ok := methodIDs[t]; ok || t == "" {
+		return nil
+	}
+	return fmt.Errorf("default method %q: want mobile, alternateMobile or office", t)
 }

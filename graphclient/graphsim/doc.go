@@ -20,7 +20,8 @@
 //
 // The emulator follows ../shared/GRAPH.md, the description of how the real service
 // behaves: number format, one phone per type, alternateMobile needs a mobile,
-// read-only smsSignInState, SMS sign-in rules, fixed method ids, Graph's error
+// read-only smsSignInState, SMS sign-in rules, a default MFA method that cannot
+// be deleted (User.DefaultMethod, SetDefaultMethod), fixed method ids, Graph's error
 // body, request-id and client-request-id headers, and permissions by token role.
 // Where the real service is documented to vary (201 or 200 on create, how a
 // refused enableSmsSignIn says why, the 409-yet-created quirk), Knobs select the

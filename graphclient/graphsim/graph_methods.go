@@ -251,6 +251,9 @@ func (em *Emulator) handleDelete(r *http.Request, _ []byte, _ Knobs) (int, any, 
 		if t == TypeMobile && u.phones[TypeAlternateMobile] != "" {
 			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The mobile phone cannot be deleted while an alternateMobile phone is registered.")
 		}
+		if t == u.defaultMethod {
+			return 0, nil, newAPIError(http.StatusBadRequest, codeBadRequest, "The default authentication method cannot be deleted.")
+		}
 		if t == TypeMobile {
 			d.unregister(u)
 		}

@@ -231,6 +231,48 @@ func TestAlternateMobileNeedsMobile(t *testing.T) {
 	}
 }
 
+// TestDefaultMethodCannotBeDeleted: a DELETE of the user's default MFA method
+// is a 400 with Graph's error body, and the method stays; once the default is
+// another type, the method can be deleted. A default seeded before the user
+// has a phone of its type holds for the phone added later.
+func TestDefaultMethodCannotBeDeleted(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			c := newSim(t, Options{Users: []User{
+				{UserPrincipalName: upnA, DefaultMethod: TypeMobile, Phones: map[string]string{TypeMobile: numA, TypeOffice: numC}},
+				{UserPrincipalName: upnB, DefaultMethod: TypeMobile},
+			}})
+			r := c.call(http.MethodDelete, methodPath(v, upnA, MobileMethodID), nil)
+			wantError(t, "delete the default method", r, http.StatusBadRequest, codeBadRequest)
+			if _, ok := serverMobile(t, c.Server, upnA); !ok {
+				t.Fatal("after a refused delete of the default method: got no mobile; want it kept")
+			}
+			wantStatus(t, "delete another method", c.call(http.MethodDelete, methodPath(v, upnA, OfficeMethodID), nil), http.StatusNoContent)
+			if err := c.SetDefaultMethod(upnA, TypeOffice); err != nil {
+				t.Fatalf("SetDefaultMethod: %v", err)
+			}
+			wantStatus(t, "delete the mobile once the default is another", c.call(http.MethodDelete, methodPath(v, upnA, MobileMethodID), nil), http.StatusNoContent)
+
+			c.mustCreate(v, upnB, TypeMobile, numB)
+			wantError(t, "delete a phone added after its type was made the default", c.call(http.MethodDelete, methodPath(v, upnB, MobileMethodID), nil), http.StatusBadRequest, codeBadRequest)
+			if err := c.SetDefaultMethod(upnB, ""); err != nil {
+				t.Fatalf("SetDefaultMethod none: %v", err)
+			}
+			wantStatus(t, "delete once no default", c.call(http.MethodDelete, methodPath(v, upnB, MobileMethodID), nil), http.StatusNoContent)
+
+			if err := c.SetDefaultMethod(upnA, "fax"); err == nil {
+				t.Error("SetDefaultMethod of an unknown type: got nil error; want an error")
+			}
+			if err := c.SetDefaultMethod("nobody@contoso.com", TypeMobile); err == nil {
+				t.Error("SetDefaultMethod of an unknown user: got nil error; want an error")
+			}
+		})
+	}
+	if _, err := NewServer(Options{Users: []User{{UserPrincipalName: upnA, DefaultMethod: "fax"}}}); err == nil {
+		t.Error("NewServer with an unknown default method: got nil error; want an error")
+	}
+}
+
 func TestBadBodies(t *testing.T) {
 	tests := []struct {
 		name string

@@ -68,4 +68,10 @@ type User struct {
 	// NoAutoRegister turns off Graph's automatic SMS sign-in registration when a
 	// mobile is added or changed for this user.
 	NoAutoRegister bool
+	// DefaultMethod is the phone type ("mobile", "alternateMobile", "office")
+	// that is the user's default MFA method, or "" for none. Graph refuses to
+	// delete the default method (400); the preference holds whether or not
+	// the user has a phone of that type yet, so a phone added later is the
+	// default from the start.
+	DefaultMethod string
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // usersColumns are the columns of a users file, in their documented order.
-var usersColumns = []string{"userPrincipalName", "id", "mobile", "alternateMobile", "office", "smsSignInPolicy", "autoRegister"}
+var usersColumns = []string{"userPrincipalName", "id", "mobile", "alternateMobile", "office", "smsSignInPolicy", "autoRegister", "defaultMethod"}
 
 // userRecord is one line of a users file, as gocsv reads it: the tags are
 // usersColumns.
@@ -26,13 +26,16 @@ type userRecord struct {
 	Office            string `csv:"office"`
 	SmsSignInPolicy   string `csv:"smsSignInPolicy"`
 	AutoRegister      string `csv:"autoRegister"`
+	DefaultMethod     string `csv:"defaultMethod"`
 }
 
 // ReadUsers reads a users file for seeding: CSV with a header naming some of the
 // columns userPrincipalName, id, mobile, alternateMobile, office,
-// smsSignInPolicy (allowed|disallowed, default allowed) and autoRegister
-// (true|false, default true), matched case-insensitively. Each row needs a
-// userPrincipalName or an id. Errors name the line.
+// smsSignInPolicy (allowed|disallowed, default allowed), autoRegister
+// (true|false, default true) and defaultMethod (the phone type that is the
+// user's default MFA method, which Graph refuses to delete; default none),
+// matched case-insensitively. Each row needs a userPrincipalName or an id.
+// Errors name the line.
 func ReadUsers(r io.Reader) ([]User, error) {
 	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
@@ -125,6 +128,16 @@ func (rec userRecord) user() (User, error) {
 		u.NoAutoRegister = true
 	default:
 		return User{}, fmt.Errorf("autoRegister %q: want true or false", a)
+	}
+	if dm := get(rec.DefaultMethod); dm != "" {
+		for _, t := range phoneTypes {
+			if strings.EqualFold(dm, t) {
+				u.DefaultMethod = t
+			}
+		}
+		if u.DefaultMethod == "" {
+			return User{}, fmt.Errorf("defaultMethod %q: want mobile, alternateMobile or office", dm)
+		}
 	}
 	return u, nil
 }

@@ -83,6 +83,14 @@ func TestReadUsers(t *testing.T) {
 			want: []User{{UserPrincipalName: "o'brien,#ext#@contoso.com", Phones: phones(TypeMobile, "+1 2065550100")}},
 		},
 		{
+			name: "defaultMethod",
+			in:   "userPrincipalName,mobile,defaultMethod\nada@contoso.com,+1 2065550100,Mobile\nbob@contoso.com,,\n",
+			want: []User{
+				{UserPrincipalName: "ada@contoso.com", Phones: phones(TypeMobile, "+1 2065550100"), DefaultMethod: TypeMobile},
+				{UserPrincipalName: "bob@contoso.com", Phones: phones()},
+			},
+		},
+		{
 			name: "header only",
 			in:   "userPrincipalName,mobile\n",
 			want: nil,
@@ -92,6 +100,7 @@ func TestReadUsers(t *testing.T) {
 		{name: "missing user", in: "userPrincipalName,mobile\nada@contoso.com,+1 2065550100\n,+1 2065550101\n", wantErr: "line 3"},
 		{name: "bad policy", in: "userPrincipalName,smsSignInPolicy\nada@contoso.com,maybe\n", wantErr: "line 2"},
 		{name: "bad autoRegister", in: "userPrincipalName,autoRegister\nada@contoso.com,sometimes\n", wantErr: "line 2"},
+		{name: "bad defaultMethod", in: "userPrincipalName,defaultMethod\nada@contoso.com,fax\n", wantErr: "line 2"},
 		{name: "bare quote", in: "userPrincipalName,mobile\nada\"@contoso.com,+1 2065550100\n", wantErr: "users file"},
 	}
 	for _, tt := range tests {

@@ -154,15 +154,19 @@ func (r Result) Terminal() bool {
 	return false
 }
 
-// parsePrevious reads a previous cell (type=number pairs joined by ';');
-// pairs of types phonereg does not know, and malformed ones, are ignored.
+// parsePrevious reads the previous column: type=number pairs joined by ';'.
+// Pairs of unknown types, without '=' or without a number are skipped; the
+// first pair of a type counts.
 func parsePrevious(s string) Phones[string] {
 	var p Phones[string]
-	for pair := range strings.SplitSeq(s, ";") {
+	for _, pair := range strings.Split(s, ";") {
 		t, n, ok := strings.Cut(pair, "=")
-		if ok && n != "" {
-			p.Set(graphclient.PhoneType(t), n)
+		t, n = strings.TrimSpace(t), strings.TrimSpace(n)
+		pt := graphclient.PhoneType(t)
+		if !ok || n == "" || pt.MethodID() == "" || p.Get(pt) != "" {
+			continue
 		}
+		p.Set(pt, n)
 	}
 	return p
 }

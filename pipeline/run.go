@@ -365,10 +365,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	rule := resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.SmsSignIn}
 	var err error
 	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
-		if r.cfg.DryRun {
-			row.Key = planKey(row.Key)
-		}
-		i, found := r.j.prior.find(row.Key)
+		i, found := r.j.prior.find(r.lineKey(row.Key))
 		if found && rule.done(r.j.prior.lines[i].state()) {
 			earlier = append(earlier, skipped{row.Num, i})
 			if len(earlier) < 4096 {
@@ -400,6 +397,15 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	}
 	r.readAll = err == nil
 	return err
+}
+
+// lineKey is the key under which this run records a row of key k: k, or
+// for a dry run planKey(k).
+func (r *runner) lineKey(k string) string {
+	if r.cfg.DryRun {
+		return planKey(k)
+	}
+	return k
 }
 
 // planKey is the key of a dry run's line for a row of key k. A plan is not
@@ -588,6 +594,7 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 			if e.prior > 0 {
 				r.j.markUsed(e.prior - 1)
 			}
+			e.res.Key = r.lineKey(e.res.Key)
 			batch, isIntent = append(batch, e.res), append(isIntent, false)
 			if len(batch) >= r.cfg.SyncEvery {
 				if err := flush(); err != nil {

@@ -72,23 +72,6 @@ func planUndo(row Row, line Result) undoPlan {
 	return p
 }
 
-// parsePrevious reads the previous column: type=number pairs joined by ';'.
-// Pairs of unknown types, without '=' or without a number are skipped; the
-// first pair of a type counts.
-func parsePrevious(s string) Phones[string] {
-	var p Phones[string]
-	for _, pair := range strings.Split(s, ";") {
-		t, n, ok := strings.Cut(pair, "=")
-		t, n = strings.TrimSpace(t), strings.TrimSpace(n)
-		pt := graphclient.PhoneType(t)
-		if !ok || n == "" || pt.MethodID() == "" || p.Get(pt) != "" {
-			continue
-		}
-		p.Set(pt, n)
-	}
-	return p
-}
-
 // undoAttempt is one row's undo while it runs.
 type undoAttempt struct {
 	row Row

@@ -94,12 +94,26 @@ func TestRunUpdateSurvivesACrashMidUpdate(t *testing.T) {
 	check(t, killed, expect{status: StatusFailed, phones: Phones[Outcome]{Mobile: OutcomeUpdated, Office: OutcomeFailed}, retryable: true,
 		previous: both, errHas: "office: the run stopped while replacing"})
 
-	// Resume from it: Graph already holds the new mobile, and the row's line
-	// still says what it replaced.
-	resumed := filepath.Join(e.dir, "resumed.csv")
-	if err := os.Rename(g.image, resumed); err != nil {
-		t.Fatal(err)
+	// Undo straight from what the kill left puts both numbers back...
+	b, err := os.ReadFile(g.image)
+	must(t, err)
+	undo := func(results string) Result {
+		t.Helper()
+		_, err := Undo(context.Background(), e.client, UndoConfig{Results: results, Config: Config{
+			Input: strings.NewReader(input), Out: results + ".undo.csv", Workers: 2, Read: cfg.Read}})
+		must(t, err)
+		return readResults(t, results+".undo.csv")[1]
 	}
+	check(t, undo(g.image), expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeRestored, Office: OutcomeRestored}})
+	if ms, _ := e.srv.Methods("u1@contoso.com"); len(ms) != 2 || ms[0].PhoneNumber != old || ms[1].PhoneNumber != "+1 4255550100" {
+		t.Fatalf("after undo: got %+v; want the old numbers back", ms)
+	}
+	// ...and so does undo after the killed run was resumed: put the new
+	// numbers back as the kill left them, resume, then undo.
+	must(t, e.client.UpdatePhoneMethod(context.Background(), "u1@contoso.com", graphclient.Mobile.MethodID(), nA))
+	must(t, e.client.UpdatePhoneMethod(context.Background(), "u1@contoso.com", graphclient.Office.MethodID(), "+1 4255550199"))
+	resumed := filepath.Join(e.dir, "resumed.csv")
+	must(t, os.WriteFile(resumed, b, 0o600))
 	cfg.Input, cfg.Out = strings.NewReader(input), resumed
 	sum, err := Run(context.Background(), e.client, cfg)
 	if err != nil {
@@ -109,6 +123,10 @@ func TestRunUpdateSurvivesACrashMidUpdate(t *testing.T) {
 		phones: Phones[Outcome]{Mobile: OutcomeUpdated, Office: OutcomeUpdated}, sms: SmsDisabledByFlag, previous: both})
 	if sum.Processed != 1 || sum.Outcomes["mobile"]["updated"] != 1 {
 		t.Errorf("resumed run: processed %d, outcomes %v; want the row redone, its mobile updated", sum.Processed, sum.Outcomes)
+	}
+	check(t, undo(resumed), expect{status: StatusSucceeded, phones: Phones[Outcome]{Mobile: OutcomeRestored, Office: OutcomeRestored}})
+	if ms, _ := e.srv.Methods("u1@contoso.com"); len(ms) != 2 || ms[0].PhoneNumber != old || ms[1].PhoneNumber != "+1 4255550100" {
+		t.Errorf("after the resumed run's undo: got %+v; want the old numbers back", ms)
 	}
 }
 

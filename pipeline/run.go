@@ -138,8 +138,14 @@ type rowWorker interface {
 // runJob runs the stages of a job (command names it in the summary) with w
 // doing the rows; cfg has its defaults set.
 func runJob(ctx context.Context, command string, cfg Config, w rowWorker) (*Summary, error) {
+	return runCodecJob(ctx, command, cfg, w, resultCodec{})
+}
+
+// runCodecJob is runJob for a job whose file (cfg.Out) is of the kind codec
+// knows: export's snapshot.
+func runCodecJob(ctx context.Context, command string, cfg Config, w rowWorker, codec lineCodec) (*Summary, error) {
 	start := time.Now()
-	j, err := openJournal(cfg.Out, cfg.Restart)
+	j, err := openCodecJournal(cfg.Out, cfg.Restart, codec)
 	if err != nil {
 		return nil, err
 	}
@@ -344,8 +350,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 			prior = i + 1
 		}
 		if row.Invalid != "" {
-			res := Result{Row: row.Num, User: row.User, Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: r.cfg.Now()}
-			return hand(item{ready: &entry{res: res, prior: prior}})
+			return hand(item{ready: &entry{res: invalidResult(row, r.cfg.Now()), prior: prior}})
 		}
 		return hand(item{task: task{row: row, user: strings.ToLower(row.User), prior: prior}})
 	})

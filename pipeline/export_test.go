@@ -503,3 +503,37 @@ func TestExportUnreadableInput(t *testing.T) {
 		t.Errorf("got a snapshot (%v); want none", err)
 	}
 }
+
+// TestExportResumesFromSpreadsheetResave: a snapshot a spreadsheet saved
+// again (a byte-order mark, CRLF, a column added) resumes: no user is read
+// again, and the file is written back in phonereg's own form.
+func TestExportResumesFromSpreadsheetResave(t *testing.T) {
+	input, seeds := exportUsers(1, 5)
+	e := newEnv(t, graphsim.Options{Users: seeds})
+	if _, err, _ := e.export(t, context.Background(), input, nil); err != nil {
+		t.Fatal(err)
+	}
+	orig, err := os.ReadFile(e.snapshotPath())
+	must(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(orig), "\n"), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] += ",Notes"
+		} else {
+			lines[i] += ",checked"
+		}
+	}
+	must(t, os.WriteFile(e.snapshotPath(), []byte("\ufeff"+strings.Join(lines, "\r\n")+"\r\n"), 0o600))
+	e.srv.ResetRequests()
+	sum, err, recs := e.export(t, context.Background(), input, nil)
+	if err != nil || sum.Processed != 0 || sum.Skipped != 5 {
+		t.Fatalf("got %v, processed=%d skipped=%d; want every user found done", err, sum.Processed, sum.Skipped)
+	}
+	if n := e.srv.Count(graphsim.RouteList, -1); n != 0 {
+		t.Errorf("read %d users again; want none", n)
+	}
+	checkSnapshotOrder(t, recs, 1, 5)
+	if after, _ := os.ReadFile(e.snapshotPath()); string(after) != string(orig) {
+		t.Errorf("got\n%s\nwant phonereg's own form\n%s", after, orig)
+	}
+}

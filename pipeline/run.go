@@ -68,7 +68,8 @@ type Progress struct {
 
 // Summary is what a run did.
 type Summary struct {
-	// Command is the job: run, undo or export.
+	// Command is the job: run, undo or export. ResultFile is its file:
+	// export's snapshot.
 	Command    string         `json:"command"`
 	ResultFile string         `json:"resultFile"`
 	Rows       int            `json:"rows"`     // rows in the result file
@@ -77,7 +78,8 @@ type Summary struct {
 	Processed int `json:"processed"`
 	Skipped   int `json:"skipped"`
 	// Outcomes this run, per step (mobile, alternateMobile, office,
-	// smsSignIn), per outcome.
+	// smsSignIn), per outcome; for export, what it read: each phone type's
+	// users ("found") and the mobiles' smsSignInState, under smsSignIn.
 	Outcomes Outcomes `json:"outcomes"`
 	// DroppedLines are torn or damaged lines cut from the end of the result
 	// file; DamagedLines are lines elsewhere in it that are not result lines,
@@ -479,6 +481,7 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 		for _, res := range batch {
 			// Counted only now that its line is durable.
 			r.sum.Outcomes.add(res.Phones, res.SmsSignIn)
+			r.sum.Outcomes.addRead(res.snap)
 			r.sum.Processed++
 			prog.Done++
 			if !res.Status.ok() {
@@ -616,7 +619,11 @@ func (s *Summary) String() string {
 		title += " (interrupted: run again to resume)"
 	}
 	fmt.Fprintf(&b, "%s\n", title)
-	fmt.Fprintf(&b, "  rows:      %d in the result file; %d processed now, %d finished earlier\n", s.Rows, s.Processed, s.Skipped)
+	file, label := "result file", "results: "
+	if cmd == "export" {
+		file, label = "snapshot", "snapshot:"
+	}
+	fmt.Fprintf(&b, "  rows:      %d in the %s; %d processed now, %d finished earlier\n", s.Rows, file, s.Processed, s.Skipped)
 	writeTally(&b, "  ", s.ByStatus, s.Outcomes)
 	if s.DroppedLines > 0 {
 		fmt.Fprintf(&b, "  repaired:  %d torn line(s) cut from the result file\n", s.DroppedLines)
@@ -628,6 +635,6 @@ func (s *Summary) String() string {
 		fmt.Fprintf(&b, "  dropped:   %d line(s) of rows not in this input; kept in %s\n", s.ForeignLines, s.Backup)
 	}
 	fmt.Fprintf(&b, "  elapsed:   %s\n", s.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(&b, "  results:   %s\n", s.ResultFile)
+	fmt.Fprintf(&b, "  %s  %s\n", label, s.ResultFile)
 	return b.String()
 }

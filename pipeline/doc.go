@@ -9,8 +9,12 @@
 // file. The result file's format is known in one place (resultfile.go: its
 // columns, encoder, decoder, resume's fast scan and ResultReader); the journal
 // (journal.go) makes each line durable before its row counts as done, resumes
-// from what an earlier run left, and compacts the file at the end. Validate
-// and ReadReport are the offline commands' halves.
+// from what an earlier run left, and compacts the file at the end. Export
+// (export.go) goes through the same stages with a worker that only reads each
+// user's phone methods, into a snapshot that run reads back as input: the
+// journal keeps it through its own line format (snapshot.go; codec.go says
+// what a format gives the journal). Validate and ReadReport are the offline
+// commands' halves.
 //
 // What lives elsewhere: HTTP, credentials, throttling and what Graph's answers
 // mean are package graphclient's (pipeline asks it through the Graph

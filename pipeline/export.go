@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/phonereg/phonereg/graphclient"
 )
 
@@ -84,4 +86,19 @@ func readFailed(res *Result, err error) {
 		res.Retryable = graphclient.IsTransient(err)
 		res.Error = "reading the user's phone methods: " + graphclient.Describe(err)
 	}
+}
+
+// appendReadFields adds to a row's log line what export read of the user:
+// each number, masked unless showPII, and the mobile's SMS sign-in state.
+// A run's rows read nothing.
+func appendReadFields(fields []zap.Field, s snapshotLine, showPII bool) []zap.Field {
+	for _, t := range graphclient.PhoneTypes {
+		if n := s.numbers.Get(t); n != "" {
+			fields = append(fields, zap.String(string(t), maskPII(n, showPII)))
+		}
+	}
+	if s.sms != "" {
+		fields = append(fields, zap.String("smsSignInState", string(s.sms)))
+	}
+	return fields
 }

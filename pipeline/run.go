@@ -558,6 +558,7 @@ func (r *runner) logRow(res Result) {
 	if res.SmsSignIn != "" {
 		fields = append(fields, zap.String("smsSignIn", string(res.SmsSignIn)))
 	}
+	fields = appendReadFields(fields, res.snap, r.cfg.ShowPII)
 	if res.Error != "" {
 		fields = append(fields, zap.String("error", res.Error), zap.Bool("retryable", res.Retryable))
 	}

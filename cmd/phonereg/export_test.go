@@ -35,7 +35,8 @@ func readCSV(t *testing.T, path string) [][]string {
 
 // TestExportSim: `phonereg export --sim` end to end: the snapshot next to
 // the input (mode 0600) holds each user's numbers and SMS sign-in state;
-// the summary says what was found; JSON logs show no number.
+// the summary says what was found; JSON logs show the numbers masked, unless
+// --show-pii.
 func TestExportSim(t *testing.T) {
 	dir := t.TempDir()
 	seeds := writeFile(t, dir, "seeds.csv", exportSimUsers)
@@ -69,8 +70,13 @@ func TestExportSim(t *testing.T) {
 			t.Errorf("stderr does not say %q:\n%s", has, stderr)
 		}
 	}
-	if strings.Contains(stderr, "2065550100") || strings.Contains(stderr, "7400123456") {
-		t.Errorf("a phone number is logged unmasked:\n%s", stderr)
+	if strings.Contains(stderr, "2065550100") || strings.Contains(stderr, "7400123456") || !strings.Contains(stderr, `"mobile":"+1 ******0100"`) {
+		t.Errorf("want each row's numbers logged masked:\n%s", stderr)
+	}
+	code, _, stderr = cli(t, context.Background(), "export", "--sim", "--sim-users", seeds, "--in", in, "--log-format", "json", "--progress", "none",
+		"--out", filepath.Join(dir, "pii.csv"), "--show-pii")
+	if code != 0 || !strings.Contains(stderr, `"mobile":"+1 2065550100"`) {
+		t.Errorf("--show-pii: got exit %d; want the numbers logged as they are:\n%s", code, stderr)
 	}
 }
 

@@ -66,11 +66,11 @@ func (h Header) IgnoredSummary() string {
 }
 
 // InputError means the input cannot be read at all: no header, no user or
-// phone column (a user column only, with UsersOnly), a bad --map or --delimiter, an unknown default region, text
-// that is not UTF-8, a header cell or a record too long (see
-// maxInputCellBytes, maxInputRecordBytes), an I/O error. Callers exit with
-// code 2. Problems of a single row are not errors: the row comes back with
-// Row.Invalid set.
+// phone column (no user column, with UsersOnly), a bad --map or --delimiter,
+// an unknown default region, text that is not UTF-8, a header cell or a
+// record too long (see maxInputCellBytes, maxInputRecordBytes), an I/O error.
+// Callers exit with code 2. Problems of a single row are not errors: the row
+// comes back with Row.Invalid set.
 type InputError struct {
 	Line int    // 1-based line of the input the problem is on; 0 if none
 	Msg  string // what is wrong, in words an admin can act on
@@ -226,13 +226,13 @@ type inputReader struct {
 	// error of a snapshot export wrote, when the input is one (and
 	// usersOnly is not set).
 	usersOnly bool
-	snap      *snapshotCells
+	snap      *snapshotInput
 }
 
-// snapshotCells are the columns of an input that export wrote whose cells run
-// reads besides the user and the phones: a row export could not read is not
-// run.
-type snapshotCells struct {
+// snapshotInput locates the columns of an input that export wrote whose
+// cells run reads besides the user and the phones: a row export could not
+// read is not run.
+type snapshotInput struct {
 	status, err int
 }
 
@@ -661,7 +661,7 @@ func (in *inputReader) locateSnapshot(byName map[string][]int, used []bool) {
 		markUsed(used, byName[foldColumnName(name)])
 	}
 	if !in.usersOnly {
-		in.snap = &snapshotCells{status: byName[foldColumnName("status")][0], err: byName[foldColumnName("error")][0]}
+		in.snap = &snapshotInput{status: byName[foldColumnName("status")][0], err: byName[foldColumnName("error")][0]}
 	}
 }
 

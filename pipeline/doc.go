@@ -12,7 +12,11 @@
 // from what an earlier run left, and compacts the file at the end. Undo runs
 // the same stages with another row worker (undo.go, undo_row.go): it reverts
 // what a run's result file records, where Graph still holds what the run
-// wrote. Validate and ReadReport are the offline commands' halves.
+// wrote. Export (export.go) goes through them with a worker that only reads
+// each user's phone methods, into a snapshot that run reads back as input:
+// the journal keeps it through its own line format (snapshot.go; codec.go
+// says what a format gives the journal). Validate and ReadReport are the
+// offline commands' halves.
 //
 // What lives elsewhere: HTTP, credentials, throttling and what Graph's answers
 // mean are package graphclient's (pipeline asks it through the Graph

@@ -33,6 +33,11 @@ type InputOptions struct {
 	Maps []string
 	// Phone says how numbers without a country code are read.
 	Phone PhoneOptions
+	// UsersOnly reads only the user (export): a user column is all the
+	// header needs, phone columns are neither read nor warned about, a --map
+	// of a phone field is refused, and a row's key is its user, lower-cased
+	// (see userKey).
+	UsersOnly bool
 }
 
 // Header describes the input's header row.
@@ -61,11 +66,11 @@ func (h Header) IgnoredSummary() string {
 }
 
 // InputError means the input cannot be read at all: no header, no user or
-// phone column, a bad --map or --delimiter, an unknown default region, text
-// that is not UTF-8, a header cell or a record too long (see
-// maxInputCellBytes, maxInputRecordBytes), an I/O error. Callers exit with
-// code 2. Problems of a single row are not errors: the row comes back with
-// Row.Invalid set.
+// phone column (no user column, with UsersOnly), a bad --map or --delimiter,
+// an unknown default region, text that is not UTF-8, a header cell or a
+// record too long (see maxInputCellBytes, maxInputRecordBytes), an I/O error.
+// Callers exit with code 2. Problems of a single row are not errors: the row
+// comes back with Row.Invalid set.
 type InputError struct {
 	Line int    // 1-based line of the input the problem is on; 0 if none
 	Msg  string // what is wrong, in words an admin can act on
@@ -140,6 +145,23 @@ func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) err
 	return readRows(ctx, r, o, defaultInputLimits, fn)
 }
 
+// peekUserColumns reads r's header as ReadRows would with o and reports
+// which user fields it has (a column or a --map each), before any row is
+// read; replay gives r's bytes again from the start, for ReadRows. It holds
+// what it read of r, the header and at most one buffer more. Its errors are
+// ReadRows's: an *InputError, or ctx's when ctx ended first.
+func peekUserColumns(ctx context.Context, r io.Reader, o InputOptions) (upn, userID bool, replay io.Reader, err error) {
+	var seen bytes.Buffer
+	in, err := newInputReader(&ctxReader{ctx: ctx, r: io.TeeReader(r, &seen)}, o, defaultInputLimits)
+	if err != nil && ctx.Err() != nil {
+		return false, false, nil, ctx.Err() // seen may still be written to: let it go
+	}
+	if err != nil {
+		return false, false, nil, err
+	}
+	return in.sources[fieldUPN] != nil, in.sources[fieldUserID] != nil, io.MultiReader(&seen, r), nil
+}
+
 // inputLimits bound what one cell and one record may hold; tests and the
 // fuzz target lower them to reach them with small inputs.
 type inputLimits struct {
@@ -185,6 +207,9 @@ type rawInputRow struct {
 	cells   [numInputFields]string
 	long    [numInputFields]bool
 	problem string // a problem of the record as a whole: cells too many or too long
+	// status and errText are a snapshot's cells of those names (see
+	// inputReader.snap).
+	status, errText string
 }
 
 // inputReader is an opened input: the header read and the fields located.
@@ -197,6 +222,18 @@ type inputReader struct {
 	keyTag  string // what, besides the cells, an invalid row's key depends on
 	rows    int    // the data rows read
 	key     rowKey
+	// usersOnly is InputOptions.UsersOnly; snap locates the status and
+	// error of a snapshot export wrote, when the input is one (and
+	// usersOnly is not set).
+	usersOnly bool
+	snap      *snapshotInput
+}
+
+// snapshotInput locates the columns of an input that export wrote whose
+// cells run reads besides the user and the phones: a row export could not
+// read is not run.
+type snapshotInput struct {
+	status, err int
 }
 
 // fieldSource is where a field's value comes from: one column, or a template.
@@ -258,8 +295,16 @@ func (s *fieldSource) longCell(rec *csvRecord) (longCell, bool) {
 	return longCell{}, false
 }
 
+// inputCell is the text of cell i as a field reads it: trimmed, and without
+// the ' that guards a cell a spreadsheet would run as a formula (the result
+// file and export's snapshot write "'+1 2065550100"; see cell).
 func inputCell(rec *csvRecord, i int) string {
-	return strings.TrimSpace(rec.cell(i))
+	return inputText(rec.cell(i))
+}
+
+// inputText is a cell's text as the fields read it (see inputCell).
+func inputText(s string) string {
+	return uncell(strings.TrimSpace(s))
 }
 
 // CheckInputOptions reports what ReadRows would refuse in o before reading a
@@ -281,6 +326,13 @@ func checkInputOptions(o InputOptions) (region string, maps [numInputFields]*map
 		return "", maps, &InputError{Msg: fmt.Sprintf("--delimiter %q cannot separate cells", o.Delimiter)}
 	}
 	maps, err = parseMapSpecs(o.Maps)
+	if err == nil && o.UsersOnly {
+		for f := fieldMobile; f < numInputFields; f++ {
+			if m := maps[f]; m != nil {
+				return "", maps, &InputError{Msg: fmt.Sprintf("--map %q: only the user is read here (userPrincipalName or userId), not %s", m.spec, inputFieldNames[f])}
+			}
+		}
+	}
 	return region, maps, err
 }
 
@@ -293,6 +345,7 @@ func newInputReader(r io.Reader, o InputOptions, lim inputLimits) (*inputReader,
 	}
 	in.phone = PhoneOptions{DefaultRegion: region}
 	in.keyTag = region + "\x00" + strings.Join(o.Maps, "\x00")
+	in.usersOnly = o.UsersOnly
 
 	in.buf = bufio.NewReaderSize(r, inputBufferSize)
 	if err := in.skipBOM(); err != nil {
@@ -537,40 +590,85 @@ func (in *inputReader) locate(maps [numInputFields]*mapSpec, line int) error {
 		return 0, &InputError{Line: line, Msg: fmt.Sprintf("%s: the header has %d columns named like %q (columns %s)", what, len(idx), name, joinColumnNumbers(idx))}
 	}
 	for f := range numInputFields {
-		m := maps[f]
-		if m == nil {
-			if idx := byName[foldColumnName(inputFieldNames[f])]; len(idx) > 0 {
-				c, err := column(inputFieldNames[f], inputFieldNames[f])
-				if err != nil {
-					return err
-				}
-				in.sources[f] = &fieldSource{col: c, spec: cols[c]}
-			}
+		if in.usersOnly && f >= fieldMobile {
+			markUsed(used, byName[foldColumnName(inputFieldNames[f])]) // known, not read
 			continue
 		}
-		what := fmt.Sprintf("--map %q", m.spec)
-		s := &fieldSource{col: -1, spec: m.spec}
-		for i, name := range m.names {
-			c, err := column(name, what)
-			if err != nil {
-				return err
-			}
-			if !m.tmpl {
-				s.col = c
-				break
-			}
-			s.parts = append(s.parts, mapTemplatePart{lit: m.lits[i], col: c})
-		}
-		if m.tmpl {
-			s.parts = append(s.parts, mapTemplatePart{lit: m.lits[len(m.lits)-1], col: -1})
+		s, err := fieldSourceOf(f, maps[f], cols, byName, column)
+		if err != nil {
+			return err
 		}
 		in.sources[f] = s
 	}
+	in.locateSnapshot(byName, used)
 	for i, c := range cols {
 		if !used[i] && c != "" {
 			in.header.Ignored = append(in.header.Ignored, c)
 		}
 	}
+	return in.checkFields(line)
+}
+
+// fieldSourceOf finds field f's source: its --map m, or the column named
+// like the field (nil when there is none); column finds a named column.
+func fieldSourceOf(f int, m *mapSpec, cols []string, byName map[string][]int, column func(name, what string) (int, error)) (*fieldSource, error) {
+	if m == nil {
+		if len(byName[foldColumnName(inputFieldNames[f])]) == 0 {
+			return nil, nil
+		}
+		c, err := column(inputFieldNames[f], inputFieldNames[f])
+		if err != nil {
+			return nil, err
+		}
+		return &fieldSource{col: c, spec: cols[c]}, nil
+	}
+	what := fmt.Sprintf("--map %q", m.spec)
+	s := &fieldSource{col: -1, spec: m.spec}
+	for i, name := range m.names {
+		c, err := column(name, what)
+		if err != nil {
+			return nil, err
+		}
+		if !m.tmpl {
+			s.col = c
+			break
+		}
+		s.parts = append(s.parts, mapTemplatePart{lit: m.lits[i], col: c})
+	}
+	if m.tmpl {
+		s.parts = append(s.parts, mapTemplatePart{lit: m.lits[len(m.lits)-1], col: -1})
+	}
+	return s, nil
+}
+
+func markUsed(used []bool, idx []int) {
+	for _, i := range idx {
+		used[i] = true
+	}
+}
+
+// locateSnapshot recognizes an input that export wrote, by its
+// smsSignInState, status and error columns: those columns, and the others
+// export writes after them, are known (no warning). Unless only the user is
+// read, the status and error are read too (see snapshotProblem).
+func (in *inputReader) locateSnapshot(byName map[string][]int, used []bool) {
+	for _, name := range snapshotMarkColumns {
+		if len(byName[foldColumnName(name)]) == 0 {
+			return
+		}
+	}
+	for _, name := range snapshotColumns[numberColumns:] {
+		markUsed(used, byName[foldColumnName(name)])
+	}
+	if !in.usersOnly {
+		in.snap = &snapshotInput{status: byName[foldColumnName("status")][0], err: byName[foldColumnName("error")][0]}
+	}
+}
+
+// checkFields says what the input lacks: a user column, and unless only the
+// user is read, a phone column.
+func (in *inputReader) checkFields(line int) error {
+	cols := in.header.Columns
 	delim := ""
 	if in.header.Delimiter != ',' {
 		delim = fmt.Sprintf(", reading cells separated by %q", in.header.Delimiter)
@@ -578,7 +676,7 @@ func (in *inputReader) locate(maps [numInputFields]*mapSpec, line int) error {
 	if in.sources[fieldUPN] == nil && in.sources[fieldUserID] == nil {
 		return &InputError{Line: line, Msg: fmt.Sprintf("no user column: the header needs userPrincipalName or userId (it has: %s%s); or use --map userPrincipalName=COLUMN", quoteColumns(cols), delim)}
 	}
-	if in.sources[fieldMobile] == nil && in.sources[fieldAlternateMobile] == nil && in.sources[fieldOffice] == nil {
+	if !in.usersOnly && in.sources[fieldMobile] == nil && in.sources[fieldAlternateMobile] == nil && in.sources[fieldOffice] == nil {
 		return &InputError{Line: line, Msg: fmt.Sprintf("no phone column: the header needs mobile, alternateMobile or office (it has: %s%s); or use --map mobile=COLUMN", quoteColumns(cols), delim)}
 	}
 	return nil
@@ -710,6 +808,9 @@ func (in *inputReader) next() (rawInputRow, error) {
 				continue
 			}
 			rr.cells[f] = s.value(rec)
+		}
+		if in.snap != nil {
+			rr.status, rr.errText = inputCell(rec, in.snap.status), inputCell(rec, in.snap.err)
 		}
 		return rr, nil
 	}
@@ -1213,6 +1314,34 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 	if rr.problem != "" {
 		problems = append(problems, rr.problem)
 	}
+	problems = in.readUser(rr, &row, problems)
+	switch {
+	case in.usersOnly:
+	case in.snap != nil && rr.status != string(StatusSucceeded):
+		problems = append(problems, snapshotProblem(rr.status, rr.errText))
+	default:
+		problems = in.readPhones(rr, &row, problems)
+	}
+	if len(problems) > 0 {
+		row.Invalid = strings.Join(problems, "; ")
+	}
+	switch {
+	case in.usersOnly:
+		row.Key = userKey(&in.key, cell(row.User), cell(row.Invalid))
+	case row.Invalid != "" && in.snap != nil:
+		// What export found decides the row as well as its cells.
+		row.Key = in.key.invalid(in.keyTag+"\x00snapshot\x00"+rr.status, &rr.cells)
+	case row.Invalid != "":
+		row.Key = in.key.invalid(in.keyTag, &rr.cells)
+	default:
+		row.Key = in.key.valid(row.User, &row.Phones)
+	}
+	return row
+}
+
+// readUser reads the row's user cells and its user, and adds what is wrong
+// with them to problems.
+func (in *inputReader) readUser(rr *rawInputRow, row *Row, problems []string) []string {
 	// A field whose cell is too long has its problem in rr.problem: it is
 	// not read, but it is there (no "no user" or "no phone" on top).
 	for _, f := range []int{fieldUPN, fieldUserID} {
@@ -1223,15 +1352,25 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 			problems = append(problems, inputFieldNames[f]+": "+p)
 		}
 	}
-	for _, f := range []int{fieldUserID, fieldUPN} {
-		if row.User == "" && !rr.long[f] {
-			row.User = rr.cells[f]
-		}
+	if !rr.long[fieldUPN] {
+		row.UserPrincipalName = strings.ToValidUTF8(rr.cells[fieldUPN], "\uFFFD")
 	}
-	row.User = strings.ToValidUTF8(row.User, "\uFFFD")
+	if !rr.long[fieldUserID] {
+		row.UserID = strings.ToValidUTF8(rr.cells[fieldUserID], "\uFFFD")
+	}
+	row.User = row.UserID
+	if row.User == "" {
+		row.User = row.UserPrincipalName
+	}
 	if row.User == "" && !rr.long[fieldUPN] && !rr.long[fieldUserID] {
 		problems = append(problems, "no user: "+in.userColumns()+" empty")
 	}
+	return problems
+}
+
+// readPhones normalizes the row's phones, and adds what is wrong with them
+// to problems.
+func (in *inputReader) readPhones(rr *rawInputRow, row *Row, problems []string) []string {
 	phones := 0
 	for i, t := range graphclient.PhoneTypes {
 		f := fieldMobile + i
@@ -1251,15 +1390,13 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 		row.Phones.Set(t, p)
 	}
 	if phones == 0 {
-		problems = append(problems, "no phone: "+in.phoneColumns()+" empty")
+		msg := "no phone: " + in.phoneColumns() + " empty"
+		if in.snap != nil {
+			msg += " (export found no phone method for this user; run adds and updates numbers, it removes none)"
+		}
+		problems = append(problems, msg)
 	}
-	if len(problems) > 0 {
-		row.Invalid = strings.Join(problems, "; ")
-		row.Key = in.key.invalid(in.keyTag, &rr.cells)
-		return row
-	}
-	row.Key = in.key.valid(row.User, &row.Phones)
-	return row
+	return problems
 }
 
 // userTextProblem says what is wrong with a user cell's text, if anything.
@@ -1337,11 +1474,16 @@ func (k *rowKey) add(s string) {
 
 // String is the key as the result file holds it: 16 hex digits.
 func (k *rowKey) String() string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], k.sum())
+	return hex.EncodeToString(b[:])
+}
+
+// sum is the key as a number: the value keyHash reads back from String.
+func (k *rowKey) sum() uint64 {
 	k.h.Reset()
 	k.h.Write(k.buf)
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], k.h.Sum64())
-	return hex.EncodeToString(b[:])
+	return k.h.Sum64()
 }
 
 // valid fingerprints a valid row: the user and the normalized phones.

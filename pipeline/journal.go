@@ -15,7 +15,8 @@ import (
 )
 
 // The result file (SPEC §4) has one owner: the writer goroutine of Run, which
-// alone holds a *journal. While a run goes on the file is an append-only
+// alone holds a *journal. Export's snapshot is kept the same way, with its own
+// line format (see lineCodec). While a run goes on the file is an append-only
 // journal that may hold several lines for a row (the last one wins); lines are
 // flushed and fsynced in small groups, so a crash loses at most the rows in
 // flight. When the run ends, finished or stopped, compact rewrites it through
@@ -30,6 +31,7 @@ import (
 // goroutine owns it.
 type journal struct {
 	path  string
+	codec lineCodec // the kind of file: its header and lines
 	f     *os.File
 	w     *bufio.Writer
 	end   int64 // offset where the next line goes
@@ -44,7 +46,7 @@ type journal struct {
 	lastRef int64    // the offset of the last such line
 	pending int      // lines written since the last sync
 	buf     bytes.Buffer
-	enc     *resultEncoder // writes into buf
+	enc     lineEncoder // writes into buf
 	// created: the file did not exist before; backedUp: --restart moved an
 	// older one to .bak. abandon undoes both.
 	created, backedUp bool
@@ -77,11 +79,16 @@ func fileErr(path, op string, err error) error {
 // appending and reads what an earlier run left there. With restart, an
 // existing file is renamed to path+".bak" first.
 func openJournal(path string, restart bool) (*journal, error) {
+	return openCodecJournal(path, restart, resultCodec{})
+}
+
+// openCodecJournal is openJournal for a file of the kind codec knows.
+func openCodecJournal(path string, restart bool, codec lineCodec) (*journal, error) {
 	lock, err := lockResultFile(path)
 	if err != nil {
 		return nil, err
 	}
-	j, err := openLockedJournal(path, restart)
+	j, err := openLockedJournal(path, restart, codec)
 	if err != nil {
 		lock.release()
 		return nil, err
@@ -91,8 +98,8 @@ func openJournal(path string, restart bool) (*journal, error) {
 }
 
 // openLockedJournal is openJournal once the lock is held.
-func openLockedJournal(path string, restart bool) (*journal, error) {
-	j := &journal{path: path}
+func openLockedJournal(path string, restart bool, codec lineCodec) (*journal, error) {
+	j := &journal{path: path, codec: codec}
 	if restart {
 		err := os.Rename(path, path+".bak")
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -146,14 +153,15 @@ func (j *journal) load() error {
 		return fileErr(j.path, "", err)
 	}
 	j.inOrder = true
+	header := j.codec.header()
 	if fi.Size() == 0 {
-		if _, err := j.f.WriteAt([]byte(headerLine), 0); err != nil {
+		if _, err := j.f.WriteAt([]byte(header), 0); err != nil {
 			return fileErr(j.path, "", err)
 		}
-		j.end = int64(len(headerLine))
+		j.end = int64(len(header))
 		return j.f.Sync()
 	}
-	start, canonical, err := readHeader(j.f)
+	start, canonical, err := readHeader(j.f, j.codec)
 	if errors.Is(err, errHeaderCut) {
 		// A file cut inside its header: nothing was recorded yet.
 		if err := j.f.Truncate(0); err != nil {
@@ -164,7 +172,7 @@ func (j *journal) load() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w; choose another --out or use --restart", j.path, err)
 	}
-	p, end, err := loadPrior(j.f, start, canonical)
+	p, end, err := loadPrior(j.f, start, canonical, j.codec)
 	if err != nil {
 		return fileErr(j.path, "", err)
 	}
@@ -188,7 +196,7 @@ func (j *journal) load() error {
 func (j *journal) append(rs []Result) error {
 	j.buf.Reset()
 	if j.enc == nil {
-		j.enc = newResultEncoder(&j.buf)
+		j.enc = j.codec.newEncoder(&j.buf)
 	}
 	for _, r := range rs {
 		start := j.buf.Len()
@@ -329,8 +337,8 @@ func (j *journal) rewrite(complete bool) (compaction, error) {
 	if err := tmp.Chmod(0o600); err != nil {
 		return compaction{}, fileErr(j.path, "compacting", err)
 	}
-	cw := &compactWriter{w: bufio.NewWriterSize(tmp, 256<<10), lr: &lineReader{f: j.f}, prior: j.prior}
-	cw.w.WriteString(headerLine)
+	cw := &compactWriter{w: bufio.NewWriterSize(tmp, 256<<10), lr: &lineReader{f: j.f}, prior: j.prior, codec: j.codec}
+	cw.w.WriteString(j.codec.header())
 	c, err := j.writeRows(cw, complete)
 	if err == nil {
 		err = cw.w.Flush()
@@ -403,7 +411,8 @@ type compactWriter struct {
 	w     *bufio.Writer
 	lr    *lineReader
 	prior *prior
-	enc   *resultEncoder
+	codec lineCodec
+	enc   lineEncoder
 }
 
 func (cw *compactWriter) copyLine(off int64) error {
@@ -416,18 +425,18 @@ func (cw *compactWriter) copyLine(off int64) error {
 }
 
 // priorLine writes the earlier run's line l as row n's (n 0: under its own
-// row number). It is copied as it is when it already reads so; otherwise
-// decoded and written again.
+// row number). It is copied as it is when it already reads so (a line that
+// carries no row number always does); otherwise decoded and written again.
 func (cw *compactWriter) priorLine(l priorLine, n int) error {
 	b, err := cw.lr.at(l.off())
 	if err != nil {
 		return err
 	}
-	if row, _, _, ok := scanLine(b); ok && cw.prior.canonical && (n == 0 || row == n) {
+	if row, _, _, ok := cw.codec.scan(b); ok && cw.prior.canonical && (n == 0 || row == 0 || row == n) {
 		_, err = cw.w.Write(b)
 		return err
 	}
-	r, ok := decodeLine(b)
+	r, ok := cw.codec.decode(b)
 	if !ok {
 		return fmt.Errorf("the earlier run's line at offset %d no longer reads", l.off())
 	}
@@ -435,7 +444,7 @@ func (cw *compactWriter) priorLine(l priorLine, n int) error {
 		r.Row = n
 	}
 	if cw.enc == nil {
-		cw.enc = newResultEncoder(cw.w)
+		cw.enc = cw.codec.newEncoder(cw.w)
 	}
 	return cw.enc.encode(r)
 }

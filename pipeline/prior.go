@@ -173,9 +173,9 @@ const maxDamagedListed = 10
 
 // loadPrior reads the result file f (its header already checked: canonical
 // says whether it is phonereg's own, start is where the lines begin) into an
-// index. It returns where the last whole result line ends: a torn or damaged
-// tail after it is for the caller to cut.
-func loadPrior(f *os.File, start int64, canonical bool) (*prior, int64, error) {
+// index, its lines read by codec. It returns where the last whole result line
+// ends: a torn or damaged tail after it is for the caller to cut.
+func loadPrior(f *os.File, start int64, canonical bool, codec lineCodec) (*prior, int64, error) {
 	p := &prior{ordered: true, canonical: canonical}
 	n, err := countLines(f, start)
 	if err != nil {
@@ -195,7 +195,10 @@ func loadPrior(f *os.File, start int64, canonical bool) (*prior, int64, error) {
 			break
 		}
 		lineNo++
-		row, st, key, ok := scanLine(line)
+		row, st, key, ok := codec.scan(line)
+		if ok && row == 0 {
+			row = p.read + 1 // a line without a row number is its place's
+		}
 		if long || err == io.EOF || !ok || row > maxRows {
 			// Damage, or a torn last line: which of the two is known only
 			// once a good line follows, or none does.

@@ -126,7 +126,7 @@ func (p *Phones[T]) slot(t graphclient.PhoneType) *T {
 	return nil
 }
 
-// Result is one line of the result file.
+// Result is one line of the result file, or of export's snapshot.
 type Result struct {
 	Row       int
 	User      string
@@ -140,6 +140,15 @@ type Result struct {
 	Previous  string
 	// FinishedAt is when the row finished.
 	FinishedAt time.Time
+	// snap is what a snapshot line holds besides: export's alone.
+	snap snapshotLine
+}
+
+// invalidResult is the line of a row that cannot be run: no request is made
+// for it.
+func invalidResult(row Row, at time.Time) Result {
+	return Result{Row: row.Num, User: row.User, Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: at,
+		snap: snapshotLine{upn: row.UserPrincipalName, userID: row.UserID}}
 }
 
 // Terminal reports whether a resumed run skips the row: succeeded or invalid,

@@ -302,28 +302,29 @@ func NewResultReader(r io.Reader) (*ResultReader, error) {
 // killed before it recorded anything.
 var errHeaderCut = errors.New("the result file ends inside its header")
 
-// readHeader reads and checks the header of the result file f. start is
-// where its lines begin; canonical is set when the header is exactly
-// phonereg's, so that lines can be copied as they are.
-func readHeader(f *os.File) (start int64, canonical bool, err error) {
+// readHeader reads and checks the header of the result file f, a file of the
+// kind codec knows. start is where its lines begin; canonical is set when the
+// header is exactly phonereg's, so that lines can be copied as they are.
+func readHeader(f *os.File, codec lineCodec) (start int64, canonical bool, err error) {
 	b := make([]byte, 64<<10)
 	n, err := f.ReadAt(b, 0)
 	if err != nil && err != io.EOF {
 		return 0, false, err
 	}
 	b = b[:n]
+	header := codec.header()
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
-		if strings.HasPrefix(headerLine, string(b)) {
+		if strings.HasPrefix(header, string(b)) {
 			return 0, false, errHeaderCut
 		}
 		i = len(b) - 1
 	}
 	line := b[:i+1]
-	if string(line) == headerLine {
+	if string(line) == header {
 		return int64(len(line)), true, nil
 	}
-	if _, err := checkHeader(line); err != nil {
+	if err := codec.checkHeader(line); err != nil {
 		return 0, false, err
 	}
 	return int64(len(line)), false, nil
@@ -339,7 +340,7 @@ func CheckResultFile(path string) error {
 		return err
 	}
 	defer f.Close()
-	if _, _, err := readHeader(f); err != nil && !errors.Is(err, errHeaderCut) {
+	if _, _, err := readHeader(f, resultCodec{}); err != nil && !errors.Is(err, errHeaderCut) {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil

@@ -12,11 +12,16 @@ type Row struct {
 	// User is the userId when set, else the userPrincipalName, as given
 	// (trimmed).
 	User string
+	// UserPrincipalName and UserID are the row's two user cells as given
+	// (trimmed; "" for a cell too long to hold): export's snapshot writes
+	// them back as they were.
+	UserPrincipalName, UserID string
 	// Phones holds the normalized numbers in Graph's form ("+1 2065550100x123");
 	// "" where the row has none.
 	Phones Phones[string]
-	// Key fingerprints the normalized row (user and phones): resume redoes a
-	// row whose key changed.
+	// Key fingerprints the normalized row (user and phones; with
+	// InputOptions.UsersOnly the user alone): resume redoes a row whose key
+	// changed.
 	Key string
 	// Replaced holds the numbers an earlier run of this row replaced, from
 	// the previous cell of its line, when the row runs again (that run

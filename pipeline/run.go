@@ -69,7 +69,8 @@ type Progress struct {
 
 // Summary is what a run did.
 type Summary struct {
-	// Command is the job: run, undo or export.
+	// Command is the job: run, undo or export. ResultFile is its file:
+	// export's snapshot.
 	Command    string         `json:"command"`
 	ResultFile string         `json:"resultFile"`
 	Rows       int            `json:"rows"`     // rows in the result file
@@ -78,7 +79,8 @@ type Summary struct {
 	Processed int `json:"processed"`
 	Skipped   int `json:"skipped"`
 	// Outcomes this run, per step (mobile, alternateMobile, office,
-	// smsSignIn), per outcome.
+	// smsSignIn), per outcome; for export, what it read: each phone type's
+	// users ("found") and the mobiles' smsSignInState, under smsSignIn.
 	Outcomes Outcomes `json:"outcomes"`
 	// DroppedLines are torn or damaged lines cut from the end of the result
 	// file; DamagedLines are lines elsewhere in it that are not result lines,
@@ -139,8 +141,14 @@ type rowWorker interface {
 // runJob runs the stages of a job (command names it in the summary) with w
 // doing the rows; cfg has its defaults set.
 func runJob(ctx context.Context, command string, cfg Config, w rowWorker) (*Summary, error) {
+	return runCodecJob(ctx, command, cfg, w, resultCodec{})
+}
+
+// runCodecJob is runJob for a job whose file (cfg.Out) is of the kind codec
+// knows: export's snapshot.
+func runCodecJob(ctx context.Context, command string, cfg Config, w rowWorker, codec lineCodec) (*Summary, error) {
 	start := time.Now()
-	j, err := openJournal(cfg.Out, cfg.Restart)
+	j, err := openCodecJournal(cfg.Out, cfg.Restart, codec)
 	if err != nil {
 		return nil, err
 	}
@@ -384,8 +392,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 			}
 		}
 		if row.Invalid != "" {
-			res := Result{Row: row.Num, User: row.User, Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: r.cfg.Now()}
-			return hand(item{ready: &entry{res: res, prior: prior}})
+			return hand(item{ready: &entry{res: invalidResult(row, r.cfg.Now()), prior: prior}})
 		}
 		return hand(item{task: task{row: row, user: strings.ToLower(row.User), prior: prior}})
 	})
@@ -433,7 +440,7 @@ func (r *runner) carryReplaced(row *Row, l priorLine) error {
 	if err != nil {
 		return fileErr(r.cfg.Out, "reading an earlier line", err)
 	}
-	if res, ok := decodeLine(b); ok {
+	if res, ok := r.j.codec.decode(b); ok {
 		row.Replaced = parsePrevious(res.Previous)
 	}
 	return nil
@@ -558,6 +565,7 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 			}
 			// Counted only now that its line is durable.
 			r.sum.Outcomes.add(res.Phones, res.SmsSignIn)
+			r.sum.Outcomes.addRead(res.snap)
 			r.sum.Processed++
 			prog.Done++
 			if !res.Status.ok() {
@@ -645,6 +653,7 @@ func (r *runner) logRow(res Result) {
 	if res.SmsSignIn != "" {
 		fields = append(fields, zap.String("smsSignIn", string(res.SmsSignIn)))
 	}
+	fields = appendReadFields(fields, res.snap, r.cfg.ShowPII)
 	if res.Error != "" {
 		fields = append(fields, zap.String("error", res.Error), zap.Bool("retryable", res.Retryable))
 	}
@@ -706,7 +715,11 @@ func (s *Summary) String() string {
 		title += " (interrupted: run again to resume)"
 	}
 	fmt.Fprintf(&b, "%s\n", title)
-	fmt.Fprintf(&b, "  rows:      %d in the result file; %d processed now, %d finished earlier\n", s.Rows, s.Processed, s.Skipped)
+	file, label := "result file", "results: "
+	if cmd == "export" {
+		file, label = "snapshot", "snapshot:"
+	}
+	fmt.Fprintf(&b, "  rows:      %d in the %s; %d processed now, %d finished earlier\n", s.Rows, file, s.Processed, s.Skipped)
 	writeTally(&b, "  ", s.ByStatus, s.Outcomes)
 	if s.DroppedLines > 0 {
 		fmt.Fprintf(&b, "  repaired:  %d torn line(s) cut from the result file\n", s.DroppedLines)
@@ -718,6 +731,6 @@ func (s *Summary) String() string {
 		fmt.Fprintf(&b, "  dropped:   %d line(s) of rows not in this input; kept in %s\n", s.ForeignLines, s.Backup)
 	}
 	fmt.Fprintf(&b, "  elapsed:   %s\n", s.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(&b, "  results:   %s\n", s.ResultFile)
+	fmt.Fprintf(&b, "  %s  %s\n", label, s.ResultFile)
 	return b.String()
 }

@@ -24,6 +24,18 @@ func (o Outcomes) add(phones Phones[Outcome], sms SmsOutcome) {
 	o.count("smsSignIn", string(sms))
 }
 
+// addRead counts what export read of one user: each phone type it has
+// (outcome "found") and its mobile's smsSignInState, under the smsSignIn
+// step. A run's results read nothing.
+func (o Outcomes) addRead(s snapshotLine) {
+	for _, t := range graphclient.PhoneTypes {
+		if s.numbers.Get(t) != "" {
+			o.count(string(t), "found")
+		}
+	}
+	o.count("smsSignIn", string(s.sms))
+}
+
 func (o Outcomes) count(step, outcome string) {
 	if outcome == "" {
 		return

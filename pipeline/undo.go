@@ -115,7 +115,7 @@ func loadRunLines(path string) (*runLines, error) {
 	if err != nil {
 		return nil, fileErr(path, "", err)
 	}
-	start, canonical, err := readHeader(f)
+	start, canonical, err := readHeader(f, resultCodec{})
 	switch {
 	case errors.Is(err, errHeaderCut):
 		// A run killed before it recorded anything: no line to undo.
@@ -127,7 +127,7 @@ func loadRunLines(path string) (*runLines, error) {
 		f.Close()
 		return nil, fileErr(path, "", err)
 	}
-	p, _, err := loadPrior(f, start, canonical)
+	p, _, err := loadPrior(f, start, canonical, resultCodec{})
 	if err != nil {
 		f.Close()
 		return nil, fileErr(path, "", err)

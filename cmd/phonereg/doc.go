@@ -2,7 +2,7 @@
 // through Microsoft Graph, in bulk. See README.md and `phonereg --help`.
 //
 // This package is the command line and nothing more: the cobra commands (run,
-// undo, validate, report, sim, version), one options struct per command and the
+// undo, export, validate, report, sim, version), one options struct per command and the
 // checks of its flags, the building of a graphclient.Client from the flags and
 // the environment (or of an in-process graphsim server for --sim), logging and
 // the progress display, and the mapping of errors to exit codes, chosen in

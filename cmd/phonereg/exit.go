@@ -47,7 +47,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &fe), errors.Is(err, pipeline.ErrNotResultFile), errors.Is(err, pipeline.ErrLocked):
+	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &fe), errors.Is(err, pipeline.ErrNotResultFile), errors.Is(err, pipeline.ErrNotSnapshot),
+		errors.Is(err, pipeline.ErrLocked):
 		return exitUsage
 	case errors.As(err, &ae), errors.As(err, &pe):
 		return exitAuth

@@ -66,7 +66,7 @@ that was stopped or crashed resumes from it.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(d), newUndoCmd(d), newValidateCmd(d), newReportCmd(d), newSimCmd(d), newVersionCmd(d))
+	root.AddCommand(newRunCmd(d), newUndoCmd(d), newExportCmd(d), newValidateCmd(d), newReportCmd(d), newSimCmd(d), newVersionCmd(d))
 	addCompletionCmd(root)
 	return root
 }

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phonereg/phonereg/graphclient"
+	"github.com/phonereg/phonereg/pipeline"
+)
+
+// exportOptions are the flags of `phonereg export`.
+type exportOptions struct {
+	in, out     string
+	maps        []string
+	delimiter   string
+	restart     bool
+	retryFailed bool
+	workers     int
+	grace       time.Duration
+	summaryJSON string
+	conn        connOptions
+	logs        logOptions
+}
+
+func newExportCmd(d deps) *cobra.Command {
+	var o exportOptions
+	cmd := &cobra.Command{
+		Use:   "export --in USERS.csv [--out SNAPSHOT.csv]",
+		Short: "Read the listed users' phone methods into a snapshot that run reads back as input",
+		Long: `export reads each listed user's phone methods (GET only, nothing is written to
+Graph) and writes a snapshot (--out): one line per input row, in input order,
+with the user column as given (userPrincipalName or userId, both when the input
+has both), then mobile, alternateMobile and office in Graph's form, then the
+mobile's smsSignInState, the status (succeeded, failed, invalid), the error,
+retryable, requestId and finishedAt. A user that cannot be read has its line
+with the status and error; a user without phone methods, empty numbers.
+
+The input needs only a user column, matched as run matches it (--map reads it
+from another column); phone columns are ignored. The same user on two rows is
+read for each, one after the other. The snapshot is input for run as it is:
+run --in SNAPSHOT --on-existing update puts the numbers back (a row export
+could not read, or without a number, is invalid there, with the reason; run
+never removes a number). Cells a spreadsheet would run as a formula, every
+number among them, are written with a leading ', which phonereg drops again
+when it reads them. The file is written with mode 0600: it holds PII.
+
+Running again with the same --out resumes: users whose line succeeded (or
+failed where an admin must act) are skipped, the rest read again. Exit codes
+as run's: 0 every user read, 1 some not, 2 usage error, unreadable input or a
+snapshot that cannot be written or is in use, 3 authentication or permission
+failure, 130 interrupted (run again to resume).`,
+		Example: `  # the inventory before a migration: who has which number, whose SMS sign-in is ready
+  phonereg export --in users.csv                 # writes users.snapshot.csv
+
+  # another system's user list
+  phonereg export --in hr.csv --map userPrincipalName=Email --out before.csv
+
+  # ... and later, put the numbers back as they were
+  phonereg run --in before.csv --on-existing update
+
+  # the built-in emulator
+  phonereg export --sim --in samples/users.csv --sim-users samples/sim-users.csv`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return exportJob(cmd.Context(), d, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.in, "in", "", "input CSV of users (- for standard input)")
+	f.StringVar(&o.out, "out", "", "the snapshot (default: the input's name with .snapshot.csv)")
+	f.StringArrayVar(&o.maps, "map", nil, "read the user from another column: userPrincipalName=COLUMN or userId=COLUMN, or a template (repeatable)")
+	f.StringVar(&o.delimiter, "delimiter", "", `force the input's delimiter: ",", ";", "tab" (default: detected from the header)`)
+	f.BoolVar(&o.restart, "restart", false, "start the snapshot over (the old one is kept as FILE.bak)")
+	f.BoolVar(&o.retryFailed, "retry-failed", false, "read again every user whose line did not succeed, also those an admin had to fix first")
+	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users read at once; below it the export keeps as many as rate × latency needs")
+	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long reads in flight may take to finish (positive)")
+	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
+	requireFlag(cmd, "in")
+	o.conn.register(cmd)
+	o.logs.register(cmd)
+	return cmd
+}
+
+// exportJob is `phonereg export`: it checks the flags, opens the input,
+// connects and checks the permission to read, hands the users to
+// pipeline.Export, and prints the summary.
+func exportJob(ctx context.Context, d deps, o exportOptions) error {
+	read, out, err := o.check()
+	if err != nil {
+		return err
+	}
+	errw := newStderrWriter(d.stderr)
+	log, err := newLogger(o.logs, errw)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+
+	in, total, closeIn, err := openInputFile(ctx, o.in, d.stdin, true)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+
+	o.conn.showPII = o.logs.showPII
+	client, stopSim, err := connect(d, o.conn, log)
+	if err != nil {
+		return err
+	}
+	defer stopSim()
+
+	grant, err := client.CheckReadPermissions(ctx)
+	if err != nil {
+		return err
+	}
+	if grant.Warning != "" {
+		log.Warn(grant.Warning)
+	}
+
+	prog := newProgress(o.logs, errw, total, log, client.Flow)
+	cfg := pipeline.Config{
+		Input: in, Out: out, Read: read,
+		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
+		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
+	}
+	sum, runErr := pipeline.Export(ctx, client, cfg)
+	prog.finish()
+	return finishJob(d, o.summaryJSON, sum, client, runErr)
+}
+
+// finishJob prints the summary of a job that returned sum and runErr, and
+// returns the error the command ends with: runErr, or errRowsFailed when
+// some rows did not succeed.
+func finishJob(d deps, summaryJSON string, sum *pipeline.Summary, client *graphclient.Client, runErr error) error {
+	if sum != nil {
+		if err := printSummary(d.stderr, summaryJSON, sum, client); err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if sum.Failed() > 0 {
+		return errRowsFailed
+	}
+	return nil
+}
+
+// check checks every flag before the input is opened, Graph is asked or the
+// snapshot is touched, and returns the input options and the snapshot's
+// path.
+func (o exportOptions) check() (pipeline.InputOptions, string, error) {
+	if err := o.validate(); err != nil {
+		return pipeline.InputOptions{}, "", err
+	}
+	read, err := inputOptions(o.delimiter, "", o.maps)
+	if err != nil {
+		return pipeline.InputOptions{}, "", err
+	}
+	read.UsersOnly = true
+	if err := pipeline.CheckInputOptions(read); err != nil {
+		return pipeline.InputOptions{}, "", err
+	}
+	out := o.out
+	if out == "" {
+		out = defaultSnapshot(o.in)
+	}
+	for _, check := range []func() error{
+		func() error { return checkOutputs(o.in, out, o.summaryJSON) },
+		func() error { return checkWritable("--out", out) },
+		func() error { return checkWritable("--summary-json", o.summaryJSON) },
+		o.conn.checkFiles,
+	} {
+		if err := check(); err != nil {
+			return pipeline.InputOptions{}, "", err
+		}
+	}
+	return read, out, nil
+}
+
+func (o exportOptions) validate() error {
+	if o.in == "-" && o.out == "" {
+		return usagef("--in - (standard input) needs --out")
+	}
+	if o.workers < 1 || o.workers > 1024 {
+		return usagef("--workers %d: want 1 to 1024", o.workers)
+	}
+	if o.grace <= 0 {
+		return usagef("--grace %v: want a positive duration", o.grace)
+	}
+	return o.conn.validate()
+}
+
+// defaultSnapshot is the snapshot next to the input.
+func defaultSnapshot(in string) string {
+	return strings.TrimSuffix(in, filepath.Ext(in)) + ".snapshot.csv"
+}

@@ -1,0 +1,41 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/phonereg/phonereg/graphclient/graphsim"
+)
+
+// TestExportOnLockedSnapshot: an export whose --out another job holds exits
+// 2 naming the holder's pid, before any request.
+func TestExportOnLockedSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "userPrincipalName\nada@contoso.com\n")
+	out := filepath.Join(dir, "in.snapshot.csv")
+	f, err := os.OpenFile(out+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	const holder = 4343
+	fmt.Fprintf(f, "%d\n", holder)
+	st := simEnv(t, graphsim.Options{AutoCreateUsers: true})
+	code, _, stderr := st.cli(t, context.Background(), "export", "--auth", "secret", "--in", in, "--progress", "none")
+	if code != exitUsage || !strings.Contains(stderr, fmt.Sprintf("pid %d", holder)) {
+		t.Fatalf("got exit %d, stderr %q; want %d naming pid %d", code, stderr, exitUsage, holder)
+	}
+	if n := st.srv.Count(graphsim.RouteList, -1); n != 0 {
+		t.Errorf("got %d reads; want none", n)
+	}
+}

@@ -34,6 +34,7 @@ fmt:
 
 ## demo: the whole job end to end on the built-in emulator
 DEMO_OUT ?= demo.results.csv
+DEMO_SIM ?= demo-sim
 DEMO_RUN  = ./$(BIN) run --sim --sim-users samples/sim-users.csv --in samples/users.csv --out $(DEMO_OUT) --default-region US --rate 5
 demo: build
 	@rm -f $(DEMO_OUT) $(DEMO_OUT).bak
@@ -50,6 +51,28 @@ demo: build
 	@echo "== 4. again with the same --out and --on-existing skip --retry-failed: rows that succeeded are skipped,"
 	@echo "   the rest redone (--sim starts a fresh emulator each time; against a tenant this is how a fixed problem is retried)"
 	@$(DEMO_RUN) --on-existing skip --retry-failed --progress none; echo "   exit code $$?"
+	@echo
+	@echo
+	@echo "== 5. the safety net, on one emulator that lives across commands (phonereg sim in the background,"
+	@echo "   reached through sim.env as a tenant is, with --auth auto): export what the users hold, run with"
+	@echo "   --on-existing update, undo that run, export again and compare the two snapshots"
+	@rm -rf $(DEMO_SIM) demo.before.csv demo.after.csv demo.update.results.csv demo.update.results.undo.csv
+	@./$(BIN) sim --state-dir $(DEMO_SIM) --users samples/sim-users.csv --auto-users >/dev/null 2>&1 & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT; \
+	for i in $$(seq 100); do grep -qs SSL_CERT_FILE $(DEMO_SIM)/sim.env && break; sleep 0.1; done; \
+	. ./$(DEMO_SIM)/sim.env; \
+	summary() { sed -n '/^phonereg /,$$p'; }; \
+	echo "-- phonereg export --in samples/users.csv --out demo.before.csv"; \
+	./$(BIN) export --in samples/users.csv --out demo.before.csv --progress none --log-format json 2>&1 | summary; \
+	echo "-- phonereg run --in samples/users.csv --out demo.update.results.csv --on-existing update"; \
+	./$(BIN) run --in samples/users.csv --out demo.update.results.csv --default-region US --on-existing update --progress none --log-format json 2>&1 | summary; \
+	echo "-- phonereg undo --in samples/users.csv --results demo.update.results.csv"; \
+	./$(BIN) undo --in samples/users.csv --results demo.update.results.csv --default-region US --progress none --log-format json 2>&1 | summary; \
+	./$(BIN) export --in samples/users.csv --out demo.after.csv --progress none --log-format json >/dev/null 2>&1; \
+	cut -d, -f1-5 demo.before.csv > $(DEMO_SIM)/before; cut -d, -f1-5 demo.after.csv > $(DEMO_SIM)/after; \
+	if diff $(DEMO_SIM)/before $(DEMO_SIM)/after; then \
+		echo "-- demo.before.csv and demo.after.csv hold the same numbers and SMS sign-in states: undo put the tenant back"; \
+	else echo "-- the snapshots differ (above)"; exit 1; fi
 	@echo
 	@echo "The result file is $(CURDIR)/$(DEMO_OUT). The emulator on its own: ./$(BIN) sim --state-dir sim-state --auto-users (README.md)."
 
@@ -84,4 +107,4 @@ fuzz:
 	$(GO) test ./pipeline/internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin sim-state demo.results.csv demo.results.csv.bak
+	rm -rf bin sim-state demo-sim demo.results.csv demo.results.csv.bak demo.before.csv demo.after.csv demo.update.results.csv demo.update.results.undo.csv

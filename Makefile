@@ -104,6 +104,7 @@ fuzz:
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzResultLine -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzResultFile -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzReadRows -fuzztime $(FUZZTIME)
+	$(GO) test ./pipeline -run '^$$' -fuzz FuzzSnapshotLine -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline/internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 
 clean:

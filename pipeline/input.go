@@ -302,9 +302,11 @@ func inputCell(rec *csvRecord, i int) string {
 	return inputText(rec.cell(i))
 }
 
-// inputText is a cell's text as the fields read it (see inputCell).
+// inputText is a cell's text as the fields read it (see inputCell). The
+// guard goes before the trimming that ends it: "'\t" (a guarded tab) reads
+// as an empty cell, as the tab alone does.
 func inputText(s string) string {
-	return uncell(strings.TrimSpace(s))
+	return strings.TrimSpace(uncell(strings.TrimLeftFunc(s, unicode.IsSpace)))
 }
 
 // CheckInputOptions reports what ReadRows would refuse in o before reading a

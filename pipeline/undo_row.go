@@ -438,15 +438,18 @@ func (a *undoAttempt) change(t graphclient.PhoneType, number string) {
 // note adds a part to the row's error cell.
 func (a *undoAttempt) note(s string) { a.notes = append(a.notes, s) }
 
-// finish sets the row's status from its steps: planned for a dry run that
-// could read the user's methods; failed when a step failed (retryable when a
-// rerun may pass); partial when a step is left for an admin; else
-// succeeded.
+// finish sets the row's status from its steps: failed when a step failed
+// (retryable when a rerun may pass); partial when a step is left for an
+// admin (in a dry run too: a planned step left alone is not a success);
+// planned for the rest of a dry run that could read the user's methods;
+// else succeeded.
 func (a *undoAttempt) finish(dryRun bool) {
 	a.res.Error = strings.Join(a.notes, "; ")
 	switch {
-	case dryRun && !a.unread:
+	case dryRun && !a.unread && !a.held:
 		a.res.Status = StatusPlanned
+	case dryRun && !a.unread:
+		a.res.Status = StatusPartial
 	case a.transient:
 		a.res.Status, a.res.Retryable = StatusFailed, true
 	case a.broken:

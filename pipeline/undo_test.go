@@ -186,7 +186,7 @@ func TestUndoDryRunMatches(t *testing.T) {
 	check(t, plan[1], expect{status: StatusPlanned, phones: Phones[Outcome]{Mobile: OutcomeWouldRestore, Office: OutcomeWouldRestore}})
 	check(t, plan[3], expect{status: StatusPlanned, phones: Phones[Outcome]{Mobile: OutcomeWouldRemove, AlternateMobile: OutcomeWouldRemove, Office: OutcomeWouldRemove}})
 	check(t, plan[4], expect{status: StatusPlanned, sms: SmsWouldDisable})
-	check(t, plan[8], expect{status: StatusPlanned, phones: Phones[Outcome]{Mobile: OutcomeNotRemovable, AlternateMobile: OutcomeChangedSince}, errHas: "alternateMobile"})
+	check(t, plan[8], expect{status: StatusPartial, phones: Phones[Outcome]{Mobile: OutcomeNotRemovable, AlternateMobile: OutcomeChangedSince}, errHas: "alternateMobile"})
 
 	_, err, done := e.undo(t, ctx, input, nil)
 	if err != nil {

@@ -62,9 +62,13 @@ type Config struct {
 
 // Progress is the run's progress so far.
 type Progress struct {
-	Done    int // rows whose line is durable this run, skipped ones included
-	Failed  int // of those, failed, partial or invalid
-	Skipped int // rows an earlier run had finished
+	// Done counts the rows this run recorded (their line is durable);
+	// Failed and Invalid are those of them that are failed or partial, and
+	// invalid.
+	Done, Failed, Invalid int
+	// Skipped counts the rows an earlier run had finished (read so far);
+	// SkippedFailed those of them that did not succeed.
+	Skipped, SkippedFailed int
 }
 
 // Summary is what a run did.
@@ -549,6 +553,15 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 	var isIntent []bool // of batch: an intent line, not a row's result
 	var prog Progress
 	var failedEarlier int
+	skippedSeen := false // rows finished earlier arrived since the last report
+	report := func() {
+		skippedSeen = false
+		if r.cfg.Progress != nil {
+			p := prog
+			p.Skipped, p.SkippedFailed = r.sum.Skipped, failedEarlier
+			r.cfg.Progress(p)
+		}
+	}
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -568,26 +581,27 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 			r.sum.Outcomes.addRead(res.snap)
 			r.sum.Processed++
 			prog.Done++
-			if !res.Status.ok() {
+			switch {
+			case res.Status == StatusInvalid:
+				prog.Invalid++
+			case !res.Status.ok():
 				prog.Failed++
 			}
 			r.logRow(res)
 		}
 		batch, isIntent = batch[:0], isIntent[:0]
-		if r.cfg.Progress != nil {
-			p := prog
-			p.Skipped = r.sum.Skipped
-			p.Done += p.Skipped
-			p.Failed += failedEarlier
-			r.cfg.Progress(p)
-		}
+		report()
 		return nil
 	}
 	for {
 		select {
 		case e, ok := <-entries:
 			if !ok {
-				return flush()
+				err := flush()
+				if skippedSeen {
+					report()
+				}
+				return err
 			}
 			if e.res.Row == 0 {
 				for _, sk := range e.skipped {
@@ -597,6 +611,7 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 					}
 				}
 				r.sum.Skipped += len(e.skipped)
+				skippedSeen = true
 				continue
 			}
 			if e.prior > 0 {
@@ -622,6 +637,9 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 		case <-tick.C:
 			if err := flush(); err != nil {
 				return err
+			}
+			if skippedSeen {
+				report()
 			}
 		case <-ctx.Done():
 			// Keep what finished: a failed stage must not lose written rows.

@@ -58,6 +58,10 @@ type Config struct {
 	Progress func(Progress)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// OnStop, when set, is called once when ctx is cancelled, with the rows
+	// then in flight and the grace period they have to finish: for the
+	// command to say what happens next.
+	OnStop func(inFlight int, grace time.Duration)
 }
 
 // Progress is the run's progress so far.
@@ -504,6 +508,9 @@ func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-ch
 		case <-drain:
 			drain, draining = nil, true
 			q.drop()
+			if r.cfg.OnStop != nil {
+				r.cfg.OnStop(len(q.busy), r.cfg.Grace) // after drop, busy holds the rows running
+			}
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -236,8 +236,8 @@ func (p *processor) existing(ctx context.Context, a *attempt, t graphclient.Phon
 	default:
 		a.res.Phones.Set(t, OutcomeConflict)
 		a.res.Retryable = false
-		a.res.Error = fmt.Sprintf("%s: the user already has %s, not %s; rerun with --on-existing update to replace it or skip to keep it",
-			t, p.mask(cur.PhoneNumber), p.mask(n))
+		a.res.Error = fmt.Sprintf("%s: %s; rerun with --on-existing update to replace it or skip to keep it",
+			t, p.otherNumber(cur.PhoneNumber, n))
 		return false, nil
 	}
 }
@@ -390,7 +390,7 @@ func (p *processor) plan(ctx context.Context, a *attempt) error {
 			a.res.addPrevious(t, cur.PhoneNumber)
 		default:
 			a.res.Phones.Set(t, OutcomeConflict)
-			a.res.Error = fmt.Sprintf("%s: the user already has %s, not %s", t, p.mask(cur.PhoneNumber), p.mask(n))
+			a.res.Error = fmt.Sprintf("%s: %s; the run would fail this row (--on-existing update replaces it, skip keeps it)", t, p.otherNumber(cur.PhoneNumber, n))
 		}
 		if out := a.res.Phones.Get(t); out == OutcomeConflict || out == OutcomeFailed {
 			// The run stops the row at this step: so does the plan, and
@@ -470,6 +470,18 @@ func sameNumber(a, b string) bool {
 }
 
 func (p *processor) mask(n string) string { return maskPII(n, p.showPII) }
+
+// otherNumber says that the user has cur where the row gives n, masked so
+// that the two still read as different numbers: when their masks are alike
+// (the same country code and last four digits), it says so instead of
+// printing the same text twice.
+func (p *processor) otherNumber(cur, n string) string {
+	mc, mn := p.mask(cur), p.mask(n)
+	if mc != mn {
+		return "the user already has " + mc + ", not " + mn
+	}
+	return "the user already has a different number, " + mc + ", which ends in the same four digits as the row's (--show-pii shows both)"
+}
 
 // maskPII is MaskPhone(n), or n when the user asked to see PII.
 func maskPII(n string, show bool) string {

@@ -552,109 +552,130 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 // write is the consumer and the only owner of the result file: it appends
 // results to the journal, syncing in groups (a row counts as done, in the
 // summary and the progress, only once its line is durable), and keeps the
-// summary's counts.
+// summary's counts. An intent (recordIntent) is appended and synced at once,
+// and answered.
 func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 	tick := time.NewTicker(r.cfg.SyncInterval)
 	defer tick.Stop()
-	var batch []Result
-	var isIntent []bool // of batch: an intent line, not a row's result
-	var prog Progress
-	var failedEarlier int
-	skippedSeen := false // rows finished earlier arrived since the last report
-	report := func() {
-		skippedSeen = false
-		if r.cfg.Progress != nil {
-			p := prog
-			p.Skipped, p.SkippedFailed = r.sum.Skipped, failedEarlier
-			r.cfg.Progress(p)
-		}
-	}
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := r.j.append(batch); err != nil {
-			return err
-		}
-		if err := r.j.sync(); err != nil {
-			return err
-		}
-		for i, res := range batch {
-			if isIntent[i] {
-				continue
-			}
-			// Counted only now that its line is durable.
-			r.sum.Outcomes.add(res.Phones, res.SmsSignIn)
-			r.sum.Outcomes.addRead(res.snap)
-			r.sum.Processed++
-			prog.Done++
-			switch {
-			case res.Status == StatusInvalid:
-				prog.Invalid++
-			case !res.Status.ok():
-				prog.Failed++
-			}
-			r.logRow(res)
-		}
-		batch, isIntent = batch[:0], isIntent[:0]
-		report()
-		return nil
-	}
+	w := &lineWriter{r: r}
 	for {
 		select {
 		case e, ok := <-entries:
 			if !ok {
-				err := flush()
-				if skippedSeen {
-					report()
-				}
+				return w.flush(true)
+			}
+			if err := w.add(e); err != nil {
 				return err
 			}
-			if e.res.Row == 0 {
-				for _, sk := range e.skipped {
-					r.j.skip(sk.n, sk.i)
-					if !r.j.prior.lines[sk.i].state().status().ok() {
-						failedEarlier++
-					}
-				}
-				r.sum.Skipped += len(e.skipped)
-				skippedSeen = true
-				continue
-			}
-			if e.prior > 0 {
-				r.j.markUsed(e.prior - 1)
-			}
-			e.res.Key = r.lineKey(e.res.Key)
-			batch, isIntent = append(batch, e.res), append(isIntent, false)
-			if len(batch) >= r.cfg.SyncEvery {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
 		case in := <-r.intents:
-			if in.prior > 0 {
-				r.j.markUsed(in.prior - 1)
-			}
-			batch, isIntent = append(batch, in.res), append(isIntent, true)
-			err := flush()
+			err := w.intent(in)
 			in.done <- err
 			if err != nil {
 				return err
 			}
 		case <-tick.C:
-			if err := flush(); err != nil {
+			if err := w.flush(true); err != nil {
 				return err
-			}
-			if skippedSeen {
-				report()
 			}
 		case <-ctx.Done():
 			// Keep what finished: a failed stage must not lose written rows.
-			if err := flush(); err != nil {
+			if err := w.flush(false); err != nil {
 				return err
 			}
 			return ctx.Err()
 		}
+	}
+}
+
+// lineWriter is the writer stage's state: the lines appended since the
+// last sync, and the progress counts.
+type lineWriter struct {
+	r        *runner
+	batch    []Result
+	isIntent []bool // of batch: an intent line, not a row's result
+	prog     Progress
+	// skippedSeen: rows finished earlier arrived since the last report.
+	skippedSeen bool
+}
+
+// add takes an entry: rows finished earlier, or a row's result to append.
+func (w *lineWriter) add(e entry) error {
+	r := w.r
+	if e.res.Row == 0 {
+		for _, sk := range e.skipped {
+			r.j.skip(sk.n, sk.i)
+			if !r.j.prior.lines[sk.i].state().status().ok() {
+				w.prog.SkippedFailed++
+			}
+		}
+		r.sum.Skipped += len(e.skipped)
+		w.prog.Skipped = r.sum.Skipped
+		w.skippedSeen = true
+		return nil
+	}
+	if e.prior > 0 {
+		r.j.markUsed(e.prior - 1)
+	}
+	e.res.Key = r.lineKey(e.res.Key)
+	w.batch, w.isIntent = append(w.batch, e.res), append(w.isIntent, false)
+	if len(w.batch) >= r.cfg.SyncEvery {
+		return w.flush(false)
+	}
+	return nil
+}
+
+// intent appends an intent line and syncs it.
+func (w *lineWriter) intent(in intent) error {
+	if in.prior > 0 {
+		w.r.j.markUsed(in.prior - 1)
+	}
+	w.batch, w.isIntent = append(w.batch, in.res), append(w.isIntent, true)
+	return w.flush(false)
+}
+
+// flush appends and syncs the batch, then counts its rows (only now that
+// their lines are durable) and reports progress; with always, progress is
+// reported also when only rows finished earlier came.
+func (w *lineWriter) flush(always bool) error {
+	r := w.r
+	if len(w.batch) == 0 {
+		if always && w.skippedSeen {
+			w.report()
+		}
+		return nil
+	}
+	if err := r.j.append(w.batch); err != nil {
+		return err
+	}
+	if err := r.j.sync(); err != nil {
+		return err
+	}
+	for i, res := range w.batch {
+		if w.isIntent[i] {
+			continue
+		}
+		r.sum.Outcomes.add(res.Phones, res.SmsSignIn)
+		r.sum.Outcomes.addRead(res.snap)
+		r.sum.Processed++
+		w.prog.Done++
+		switch {
+		case res.Status == StatusInvalid:
+			w.prog.Invalid++
+		case !res.Status.ok():
+			w.prog.Failed++
+		}
+		r.logRow(res)
+	}
+	w.batch, w.isIntent = w.batch[:0], w.isIntent[:0]
+	w.report()
+	return nil
+}
+
+// report hands the progress to cfg.Progress.
+func (w *lineWriter) report() {
+	w.skippedSeen = false
+	if w.r.cfg.Progress != nil {
+		w.r.cfg.Progress(w.prog)
 	}
 }
 

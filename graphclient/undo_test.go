@@ -18,7 +18,7 @@ import (
 func TestUndoCalls(t *testing.T) {
 	t.Parallel()
 	const upn, sms = "adele@contoso.com", "sms@contoso.com"
-	s := startSim(t, graphsim.Options{Knobs: graphsim.Knobs{PhoneRoleLegacy: true}, Users: []graphsim.User{
+	s := startSim(t, graphsim.Options{Users: []graphsim.User{
 		{UserPrincipalName: upn, Phones: map[string]string{"mobile": number1, "alternateMobile": number2, "office": number3}},
 		{UserPrincipalName: sms, Phones: map[string]string{"mobile": "+1 2065550109"}},
 	}})

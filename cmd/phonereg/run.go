@@ -207,18 +207,17 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 }
 
 // preflight gets a token and checks its permissions before the first row,
-// and before the result file is touched. A dry run only reads, so it goes on
-// without write permissions.
+// and before the result file is touched: either ReadWrite role does every
+// step of run (GRAPH.md). A dry run only reads, so it goes on without write
+// permissions.
 func preflight(ctx context.Context, client *graphclient.Client, o runOptions, log *zap.Logger) error {
-	grant, err := client.CheckPermissions(ctx, o.smsSignIn && !o.dryRun)
+	_, err := client.CheckPermissions(ctx)
 	var pe *graphclient.PermissionError
 	switch {
 	case errors.As(err, &pe) && o.dryRun:
 		log.Warn("the application lacks write permissions; a dry run only reads", zap.Error(err))
 	case err != nil:
 		return err
-	case grant.Warning != "":
-		log.Warn(grant.Warning)
 	}
 	return nil
 }

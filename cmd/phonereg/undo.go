@@ -120,10 +120,11 @@ func undoJob(ctx context.Context, d deps, o undoOptions) error {
 	if err := undoPreflight(ctx, client, o.dryRun, log); err != nil {
 		return err
 	}
+	undoSmsNotice(log, o.conn)
 
 	prog := newProgress(o.logs, errw, total, log, client.Flow)
 	cfg := pipeline.UndoConfig{Results: o.results, Config: pipeline.Config{
-		Input: in, Out: out, Read: read, DryRun: o.dryRun,
+		Input: in, Out: out, Read: read, DryRun: o.dryRun, SmsUnavailable: !smsCloud(o.conn).SmsSignInAvailable(), Now: d.clock(),
 		Workers: o.workers, Concurrency: client.Concurrency, RetryFailed: o.retryFailed, Grace: o.grace,
 		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
 	}}

@@ -69,21 +69,25 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
-	b.WriteString(e.grantHint())
+	b.WriteString(e.grantHint(b.String()))
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
 	}
 	return b.String()
 }
 
-// grantHint is what a 403 tells the admin to grant ("; grant the
-// application permission …"), or "" for any other answer or when the
-// operation's permission is not known.
-func (e *Error) grantHint() string {
+// grantHint is what a 403 tells the admin to grant, to follow before
+// ("… operation. This step needs the application permission …"), or "" for
+// any other answer or when the operation's permission is not known.
+func (e *Error) grantHint(before string) string {
 	if e.StatusCode != http.StatusForbidden || e.Needs == "" {
 		return ""
 	}
-	return "; this step needs the application permission " + e.Needs + ", granted with admin consent"
+	sep := "; this"
+	if strings.HasSuffix(before, ".") {
+		sep = " This"
+	}
+	return sep + " step needs the application permission " + e.Needs + ", granted with admin consent."
 }
 
 // Is makes errors.Is(err, ErrNotFound) and the other sentinels work.
@@ -256,7 +260,7 @@ func (e *Error) Summary() string {
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
-	return s + e.grantHint()
+	return s + e.grantHint(s)
 }
 
 // Describe says what went wrong with a call, for a result file: a Graph

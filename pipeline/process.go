@@ -44,9 +44,12 @@ type processor struct {
 	g          Graph
 	onExisting OnExisting
 	sms        bool
-	dryRun     bool
-	showPII    bool
-	now        func() time.Time
+	// smsOff is the SMS outcome of a row with a mobile when sms is off:
+	// disabled-by-flag, or unavailable-in-cloud.
+	smsOff  SmsOutcome
+	dryRun  bool
+	showPII bool
+	now     func() time.Time
 	// intent, when set, makes a result line durable before process goes on
 	// (noteIntent); an error means the row must stop unrecorded.
 	intent func(ctx context.Context, r Result) error
@@ -111,7 +114,7 @@ func (p *processor) apply(ctx context.Context, a *attempt) error {
 		return nil
 	}
 	if !p.sms {
-		a.res.SmsSignIn = SmsDisabledByFlag
+		a.res.SmsSignIn = p.smsOff
 		return nil
 	}
 	if a.res.Phones.Mobile == OutcomeKept {
@@ -402,7 +405,7 @@ func (p *processor) plan(ctx context.Context, a *attempt) error {
 	switch mo := a.res.Phones.Mobile; {
 	case a.row.Phones.Mobile == "" || mo == OutcomeKept:
 	case !p.sms:
-		a.res.SmsSignIn = SmsDisabledByFlag
+		a.res.SmsSignIn = p.smsOff
 	case mo == OutcomeExists:
 		m, _ := graphclient.Find(ms, graphclient.Mobile)
 		if out, known := smsFromState(m.SmsSignInState); known {

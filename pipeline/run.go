@@ -26,6 +26,11 @@ type Config struct {
 	OnExisting OnExisting
 	// SmsSignIn enables SMS sign-in on each row's mobile.
 	SmsSignIn bool
+	// SmsUnavailable says the cloud offers no enableSmsSignIn or
+	// disableSmsSignIn (China, 21Vianet): run takes no SMS step and records
+	// unavailable-in-cloud where SmsSignIn asked for one (disabled-by-flag
+	// where it did not); undo leaves SMS sign-in as it is, with a note.
+	SmsUnavailable bool
 	// DryRun reads each user's methods and records what a run would do.
 	DryRun bool
 	// Workers is the most users worked on at once; default 8. Concurrency,
@@ -133,7 +138,7 @@ func (s *Summary) Failed() int {
 // errors: they are in the summary and the file.
 func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 	cfg.setDefaults()
-	p := &processor{g: g, onExisting: cfg.OnExisting, sms: cfg.SmsSignIn, dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now}
+	p := &processor{g: g, onExisting: cfg.OnExisting, sms: cfg.smsStep(), smsOff: cfg.smsOff(), dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now}
 	return runJob(ctx, "run", cfg, p)
 }
 
@@ -196,6 +201,19 @@ func (cfg *Config) setDefaults() {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+}
+
+// smsStep reports whether run takes the SMS sign-in step: asked for, and
+// available in the cloud.
+func (cfg *Config) smsStep() bool { return cfg.SmsSignIn && !cfg.SmsUnavailable }
+
+// smsOff is the SMS outcome of a row with a mobile when run takes no SMS
+// step: the flag's, or the cloud's when the flag asked for it.
+func (cfg *Config) smsOff() SmsOutcome {
+	if cfg.SmsSignIn && cfg.SmsUnavailable {
+		return SmsUnavailableInCloud
+	}
+	return SmsDisabledByFlag
 }
 
 // runner is one run of the job, in four stages joined by channels, the shape
@@ -378,7 +396,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 		earlier = nil
 		return nil
 	}
-	rule := resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.SmsSignIn}
+	rule := resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.smsStep()}
 	var err error
 	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
 		i, found := r.j.prior.find(r.lineKey(row.Key))

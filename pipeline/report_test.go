@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -447,5 +448,27 @@ func TestReportTextNoControlCharacters(t *testing.T) {
 	text := rep.String()
 	if strings.ContainsAny(text, "\x1b\x07\u009b") || !strings.Contains(text, "eve@contoso.com") {
 		t.Errorf("got %q; want the user without control characters", text)
+	}
+}
+
+// TestSummaryRetryableRowsAndTimes: the summary counts the result file's
+// rows a rerun retries, and says when the job started and finished.
+func TestSummaryRetryableRowsAndTimes(t *testing.T) {
+	e := reportEnv(t)
+	before := time.Now()
+	sum, err, _ := e.run(t, context.Background(), reportInput, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.RetryableRows != 2 || !strings.Contains(sum.String(), "retryable: 2 rows") {
+		t.Errorf("got %d retryable rows; want 2 (ghost1, ghost2)\n%s", sum.RetryableRows, sum)
+	}
+	if sum.StartedAt.Before(before.Add(-time.Second)) || sum.FinishedAt.Before(sum.StartedAt) || sum.FinishedAt.After(time.Now()) {
+		t.Errorf("got startedAt %v, finishedAt %v; want the run's times, in order", sum.StartedAt, sum.FinishedAt)
+	}
+	// A rerun retries the two rows (still not found) and counts them again.
+	sum, err, _ = e.run(t, context.Background(), reportInput, nil)
+	if err != nil || sum.RetryableRows != 2 || sum.Processed != 2 {
+		t.Errorf("rerun: got %v, %d retryable of %d processed; want 2 of 2", err, sum.RetryableRows, sum.Processed)
 	}
 }

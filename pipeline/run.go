@@ -95,8 +95,8 @@ type Summary struct {
 	// RetryableRows counts the result file's failed and partial rows a
 	// rerun with the same --out retries (retryable=true).
 	RetryableRows int `json:"retryableRows"`
-	// StartedAt and FinishedAt bound the job: from opening the result file
-	// to its compaction.
+	// StartedAt and FinishedAt bound the job, from opening the result file
+	// to its compaction, to the millisecond.
 	StartedAt  time.Time `json:"startedAt"`
 	FinishedAt time.Time `json:"finishedAt"`
 	// Interrupted is set when the run stopped before the end of the input.
@@ -163,7 +163,7 @@ func runCodecJob(ctx context.Context, command string, cfg Config, w rowWorker, c
 		cfg:  cfg,
 		proc: w,
 		j:    j,
-		sum:  &Summary{Command: command, ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun, StartedAt: start.UTC()},
+		sum:  &Summary{Command: command, ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun, StartedAt: start.UTC().Truncate(time.Millisecond)},
 	}
 	if p, ok := w.(*processor); ok && !cfg.DryRun {
 		p.intent = r.recordIntent
@@ -686,7 +686,7 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 	c, cerr := r.j.compact(complete)
 	sum.Elapsed = time.Since(start)
 	sum.ElapsedSecs = sum.Elapsed.Seconds()
-	sum.FinishedAt = sum.StartedAt.Add(sum.Elapsed)
+	sum.FinishedAt = start.Add(sum.Elapsed).UTC().Truncate(time.Millisecond)
 	if cerr != nil {
 		return sum, errors.Join(runErr, cerr)
 	}

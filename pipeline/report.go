@@ -11,13 +11,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/phonereg/phonereg/graphclient"
 )
 
 // What `phonereg report` knows of a result file (run's or undo's: they have
 // the same columns) is gathered here: ReadReport reads the file once, keeps
 // a small entry per row (the last line of a row counts, as for resume), and
-// builds a Report. The formats it is written in are report_text.go (text,
-// markdown), report_html.go and report_csv.go (csv, json).
+// builds a Report; report_errors.go groups its errors. The formats it is
+// written in are report_text.go (text, markdown), report_html.go and
+// report_csv.go (csv, json).
 
 // Report summarizes a result file (phonereg report). Its JSON form
 // (Write with ReportJSON) is documented in the README and kept stable:
@@ -188,6 +191,7 @@ type reportBuilder struct {
 	torn        int
 }
 
+// newReportBuilder is an empty reportBuilder.
 func newReportBuilder() *reportBuilder {
 	return &reportBuilder{rows: map[int]reportEntry{}, words: map[string]string{}}
 }
@@ -237,11 +241,9 @@ func (b *reportBuilder) add(res Result) {
 
 // report builds the Report of the rows gathered, in row order.
 func (b *reportBuilder) report(name string) *Report {
+	// Lists are empty, not nil: JSON has [] for them, never null.
 	rep := &Report{File: name, ByStatus: map[Status]int{}, Outcomes: Outcomes{}, Torn: b.torn,
-		FirstFinishedAt: b.first.UTC(), LastFinishedAt: b.last.UTC()}
-	if b.first.IsZero() {
-		rep.FirstFinishedAt, rep.LastFinishedAt = time.Time{}, time.Time{}
-	}
+		FirstFinishedAt: b.first.UTC(), LastFinishedAt: b.last.UTC(), RetryRows: []ReportRow{}, AdminRows: []ReportRow{}}
 	groups := newErrorGroups()
 	for _, n := range slices.Sorted(maps.Keys(b.rows)) {
 		e := b.rows[n]
@@ -278,13 +280,16 @@ func (b *reportBuilder) report(name string) *Report {
 var problemOutcomes = outcomeSet([]Outcome{OutcomeConflict, OutcomeFailed, OutcomeChangedSince, OutcomeNotRemovable},
 	SmsNotAllowedByPolicy, SmsNumberNotUnique, SmsFailed)
 
-// problemSteps are the steps of e whose outcome is a problem.
+// problemSteps are the steps of e whose outcome is a problem, phones first.
 func problemSteps(e reportEntry) []StepOutcome {
-	var out []StepOutcome
-	for i, o := range []string{string(e.phones.Mobile), string(e.phones.AlternateMobile), string(e.phones.Office), string(e.sms)} {
-		if problemOutcomes[o] {
-			out = append(out, StepOutcome{Step: steps[i], Outcome: o})
+	out := []StepOutcome{}
+	for _, t := range graphclient.PhoneTypes {
+		if o := string(e.phones.Get(t)); problemOutcomes[o] {
+			out = append(out, StepOutcome{Step: string(t), Outcome: o})
 		}
+	}
+	if o := string(e.sms); problemOutcomes[o] {
+		out = append(out, StepOutcome{Step: "smsSignIn", Outcome: o})
 	}
 	return out
 }

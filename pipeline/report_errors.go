@@ -14,6 +14,7 @@ type errorGroups struct {
 	byText map[string]*ErrorCount
 }
 
+// newErrorGroups is an empty errorGroups.
 func newErrorGroups() *errorGroups {
 	return &errorGroups{byText: map[string]*ErrorCount{}}
 }

@@ -472,3 +472,22 @@ func TestSummaryRetryableRowsAndTimes(t *testing.T) {
 		t.Errorf("rerun: got %v, %d retryable of %d processed; want 2 of 2", err, sum.RetryableRows, sum.Processed)
 	}
 }
+
+// TestReportJSONEmptyLists: a file without errors has empty lists in JSON,
+// not null, and no times when no line has one.
+func TestReportJSONEmptyLists(t *testing.T) {
+	in := strings.NewReader(headerLine + "1,a@contoso.com,succeeded,added,,,enabled,false,,,k,,\n")
+	rep, err := ReadReport(context.Background(), in, "a.results.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := render(t, rep, ReportJSON, 10)
+	for _, h := range []string{`"topErrors": []`, `"retryRows": []`, `"adminRows": []`} {
+		if !strings.Contains(out, h) {
+			t.Errorf("JSON lacks %s:\n%s", h, out)
+		}
+	}
+	if strings.Contains(out, "null") || strings.Contains(out, "FinishedAt") {
+		t.Errorf("JSON has a null or a time:\n%s", out)
+	}
+}

@@ -21,6 +21,7 @@ type reportOptions struct {
 	out    string
 }
 
+// newReportCmd is `phonereg report`.
 func newReportCmd(d deps) *cobra.Command {
 	var o reportOptions
 	cmd := &cobra.Command{

@@ -420,6 +420,7 @@ func (c *Client) do(ctx context.Context, op, method, endpoint string, body, out 
 	}
 	e := newError(op, resp, data)
 	e.Message = c.pii.text(e.Message)
+	e.Needs = neededPermission(method, endpoint)
 	return e
 }
 

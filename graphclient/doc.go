@@ -22,7 +22,8 @@
 // get a token is an *AuthError. What an answer means is said here too, so that
 // callers ask rather than unpack: Describe and StatusOf for messages,
 // RequestIDOf, MayHaveWritten (a failed create that may have been applied),
-// SmsRefusal (why SMS sign-in was refused, from the error's code).
+// SmsRefusal (why SMS sign-in was refused, from the error's code). A 403
+// names the permission its operation needs (Error.Needs, permission.go).
 //
 // Graph's error messages quote the number a request carried; the client
 // masks phone numbers in them (and in transport failures, and in its log
@@ -30,7 +31,9 @@
 // everything printed from one. MaskPhone and MaskPhones are the masking,
 // which pipeline uses for the numbers it writes itself.
 //
-// Credentials (NewCredential), clouds (LookupCloud, ResolveEndpoints) and the
-// permission preflight (CheckPermissions) live here too. What to do with a row
+// Credentials (NewCredential), clouds (LookupCloud, ResolveEndpoints; which
+// offer SMS sign-in, and what its retirement on 1 February 2027 means:
+// sms_retirement.go) and the permission preflight (CheckPermissions) live
+// here too. What to do with a row
 // of input does not: that is package pipeline's.
 package graphclient

@@ -47,6 +47,10 @@ type Error struct {
 	ThrottleInfo  string
 	// Diagnostic is x-ms-ags-diagnostic, which Microsoft support asks for.
 	Diagnostic string
+	// Needs is the application permission the operation needs, in words
+	// ("UserAuthMethod-Phone.ReadWrite.All or …"), set by the Client: a 403's
+	// Error and Summary name it.
+	Needs string
 }
 
 // Error reads, for an admin: what failed, the status, Graph's code and message,
@@ -65,10 +69,25 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
+	b.WriteString(e.grantHint(b.String()))
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
 	}
 	return b.String()
+}
+
+// grantHint is what a 403 tells the admin to grant, to follow before
+// ("… operation. This step needs the application permission …"), or "" for
+// any other answer or when the operation's permission is not known.
+func (e *Error) grantHint(before string) string {
+	if e.StatusCode != http.StatusForbidden || e.Needs == "" {
+		return ""
+	}
+	sep := "; this"
+	if strings.HasSuffix(before, ".") {
+		sep = " This"
+	}
+	return sep + " step needs the application permission " + e.Needs + ", granted with admin consent."
 }
 
 // Is makes errors.Is(err, ErrNotFound) and the other sentinels work.
@@ -93,9 +112,12 @@ func (e *Error) Is(target error) bool {
 }
 
 // Transient reports whether the same request may pass later without anyone
-// acting: throttling, timeouts and server errors.
+// acting: throttling, timeouts and server errors. 501 Not Implemented is not
+// transient: the service says it does not do this (what a retired operation,
+// such as enableSmsSignIn after February 2027, may answer).
 func (e *Error) Transient() bool {
-	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout || e.StatusCode >= 500
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout ||
+		(e.StatusCode >= 500 && e.StatusCode != http.StatusNotImplemented)
 }
 
 // maxErrorBody caps how much of an error body is read.
@@ -238,7 +260,7 @@ func (e *Error) Summary() string {
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
-	return s
+	return s + e.grantHint(s)
 }
 
 // Describe says what went wrong with a call, for a result file: a Graph

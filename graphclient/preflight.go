@@ -12,7 +12,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The application permissions phonereg can work with.
+// The application permissions phonereg can work with. Either is enough for
+// every step of run; UserAuthMethod-Phone.ReadWrite.All is the least
+// privileged (GRAPH.md). Deleting a phone method, which undo does, is
+// documented only for UserAuthenticationMethod.ReadWrite.All.
 const (
 	PermReadWriteAll      = "UserAuthenticationMethod.ReadWrite.All"
 	PermPhoneReadWriteAll = "UserAuthMethod-Phone.ReadWrite.All"
@@ -22,9 +25,16 @@ const (
 type Grant struct {
 	Roles  []string // application permissions (app-only tokens)
 	Scopes []string // delegated permissions (scp), if the token is delegated
-	// Warning is set when the grant allows adding phones but enabling SMS sign-in
-	// is documented only for UserAuthenticationMethod.ReadWrite.All.
-	Warning string
+}
+
+// Has reports whether the grant holds the application permission perm or,
+// in a delegated token, perm without its .All (delegated tokens name the
+// permissions so).
+func (g Grant) Has(perm string) bool {
+	if slices.Contains(g.Roles, perm) || slices.Contains(g.Scopes, perm) {
+		return true
+	}
+	return len(g.Scopes) > 0 && slices.Contains(g.Scopes, strings.TrimSuffix(perm, ".All"))
 }
 
 // PermissionError says the token lacks the permission phonereg needs.
@@ -37,15 +47,16 @@ func (e *PermissionError) Error() string {
 	if len(e.Have) > 0 {
 		have = strings.Join(e.Have, ", ")
 	}
-	return fmt.Sprintf("the application lacks the Microsoft Graph permission to manage phone methods: grant the application permission %s (or %s) with admin consent; the token has: %s",
-		PermReadWriteAll, PermPhoneReadWriteAll, have)
+	return fmt.Sprintf("the application lacks the Microsoft Graph permission to manage phone methods: grant the application permission %s (the least privileged, enough for every step of run) or %s with admin consent; the token has: %s",
+		PermPhoneReadWriteAll, PermReadWriteAll, have)
 }
 
 // CheckPermissions gets a token (an *AuthError when that fails) and reads its
 // roles (or scp) claim: a *PermissionError when neither
-// UserAuthenticationMethod.ReadWrite.All nor UserAuthMethod-Phone.ReadWrite.All
-// is there, and a Warning when only the latter is and smsSignIn is wanted.
-func (c *Client) CheckPermissions(ctx context.Context, smsSignIn bool) (Grant, error) {
+// UserAuthMethod-Phone.ReadWrite.All nor UserAuthenticationMethod.ReadWrite.All
+// is there. Either is enough for every step of run, SMS sign-in included
+// (GRAPH.md); a 403 on a step names what that step needs (Error.Needs).
+func (c *Client) CheckPermissions(ctx context.Context) (Grant, error) {
 	tk, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.scope}})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -57,23 +68,8 @@ func (c *Client) CheckPermissions(ctx context.Context, smsSignIn bool) (Grant, e
 	if err != nil {
 		return Grant{}, &AuthError{Err: err}
 	}
-	have := append(append([]string(nil), g.Roles...), g.Scopes...)
-	full := slices.Contains(have, PermReadWriteAll)
-	phone := slices.Contains(have, PermPhoneReadWriteAll)
-	if len(g.Scopes) > 0 {
-		// Delegated tokens name the permissions without .All too.
-		full = full || slices.Contains(have, "UserAuthenticationMethod.ReadWrite")
-		phone = phone || slices.Contains(have, "UserAuthMethod-Phone.ReadWrite")
-	}
-	switch {
-	case full:
-	case phone:
-		if smsSignIn {
-			g.Warning = "the application has " + PermPhoneReadWriteAll + " but not " + PermReadWriteAll +
-				": enabling SMS sign-in is documented only for the latter and may be refused"
-		}
-	default:
-		return g, &PermissionError{Have: have}
+	if !g.Has(PermReadWriteAll) && !g.Has(PermPhoneReadWriteAll) {
+		return g, &PermissionError{Have: append(append([]string(nil), g.Roles...), g.Scopes...)}
 	}
 	return g, nil
 }

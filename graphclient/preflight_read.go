@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -39,16 +38,13 @@ func (e *ReadPermissionError) Unwrap() error { return &e.PermissionError }
 // scp) claim must hold one of the four permissions that read phone methods,
 // else a *ReadPermissionError.
 func (c *Client) CheckReadPermissions(ctx context.Context) (Grant, error) {
-	g, err := c.CheckPermissions(ctx, false)
+	g, err := c.CheckPermissions(ctx)
 	var pe *PermissionError
 	if err == nil || !errors.As(err, &pe) {
 		return g, err
 	}
-	for _, p := range []string{PermReadAll, PermPhoneReadAll} {
-		// Delegated tokens name the permissions without .All too.
-		if slices.Contains(pe.Have, p) || (len(g.Scopes) > 0 && slices.Contains(pe.Have, strings.TrimSuffix(p, ".All"))) {
-			return g, nil
-		}
+	if g.Has(PermReadAll) || g.Has(PermPhoneReadAll) {
+		return g, nil
 	}
 	return g, &ReadPermissionError{PermissionError: *pe}
 }

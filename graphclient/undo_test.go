@@ -53,13 +53,14 @@ func TestUndoCalls(t *testing.T) {
 // TestUndoCallRefusals: each refusal of a delete or a disable is a *Error
 // with Graph's status, code and request-id, matching its sentinel, and not
 // transient: the default method, a mobile with an alternateMobile, a method
-// or user that is not there, a role that does not allow it.
+// or user that is not there, a role that does not allow it (the phone role
+// deletes nowhere, and disables only where the older pages' rule holds).
 func TestUndoCallRefusals(t *testing.T) {
 	t.Parallel()
 	const (
 		def, withAlt, bare = "default@contoso.com", "alt@contoso.com", "bare@contoso.com"
 	)
-	s := startSim(t, graphsim.Options{Users: []graphsim.User{
+	s := startSim(t, graphsim.Options{Knobs: graphsim.Knobs{PhoneRoleLegacy: true}, Users: []graphsim.User{
 		{UserPrincipalName: def, DefaultMethod: "mobile", Phones: map[string]string{"mobile": number1}},
 		{UserPrincipalName: withAlt, Phones: map[string]string{"mobile": number2, "alternateMobile": number3}},
 		{UserPrincipalName: bare},
@@ -83,7 +84,7 @@ func TestUndoCallRefusals(t *testing.T) {
 		{"delete for an unknown user", func() error { return c.DeletePhoneMethod(testCtx(t), "nobody@contoso.com", MobileMethodID) }, 404, "Request_ResourceNotFound", ErrNotFound},
 		{"disable without a mobile", func() error { return c.DisableSmsSignIn(testCtx(t), bare) }, 404, "itemNotFound", ErrNotFound},
 		{"delete with the phone role only", func() error { return phoneRole.DeletePhoneMethod(testCtx(t), withAlt, AlternateMobileMethodID) }, 403, "Authorization_RequestDenied", ErrForbidden},
-		{"disable with the phone role only", func() error { return phoneRole.DisableSmsSignIn(testCtx(t), def) }, 403, "Authorization_RequestDenied", ErrForbidden},
+		{"disable with the phone role only, older pages' rule", func() error { return phoneRole.DisableSmsSignIn(testCtx(t), def) }, 403, "Authorization_RequestDenied", ErrForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -163,3 +163,25 @@ func TestRunDoesNotResumeFromAPlan(t *testing.T) {
 		t.Errorf("run: rows %+v, foreign lines %d; want the rows done and the plan's lines dropped", rows, sum.ForeignLines)
 	}
 }
+
+// Two numbers whose masks are alike still read as different in a conflict's
+// error (issue 12: "the user already has +1 ******0000, not +1 ******0000").
+func TestConflictMessageKeepsNumbersApart(t *testing.T) {
+	for _, dry := range []bool{false, true} {
+		e := newEnv(t, graphsim.Options{Users: []graphsim.User{
+			{UserPrincipalName: "u@contoso.com", Phones: map[string]string{graphsim.TypeMobile: "+1 2065550100"}},
+			{UserPrincipalName: "v@contoso.com", Phones: map[string]string{graphsim.TypeMobile: "+1 2065550199"}},
+		}})
+		input := "userPrincipalName,mobile\nu@contoso.com,+1 425 555 0100\nv@contoso.com,+1 425 555 0100\n"
+		_, err, rows := e.run(t, context.Background(), input, func(c *Config) { c.DryRun = dry })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rows[1].Error; !strings.Contains(got, "a different number, +1 ******0100, which ends in the same four digits") {
+			t.Errorf("dry run %v, row 1: got %q; want it to say the numbers differ", dry, got)
+		}
+		if got := rows[2].Error; !strings.Contains(got, "the user already has +1 ******0199, not +1 ******0100") {
+			t.Errorf("dry run %v, row 2: got %q; want both masks", dry, got)
+		}
+	}
+}

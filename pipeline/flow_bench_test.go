@@ -50,7 +50,7 @@ func flowEnv(tb testing.TB, knobs graphsim.Knobs, rate float64) (*graphsim.Serve
 	}
 	client := simGraphClient(tb, srv, graphclient.Config{Rate: rate})
 	// The token first, so that the run measures Graph's requests only.
-	if _, err := client.CheckPermissions(context.Background(), true); err != nil {
+	if _, err := client.CheckPermissions(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 	return srv, client

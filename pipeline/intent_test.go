@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/phonereg/phonereg/graphclient"
 	"github.com/phonereg/phonereg/graphclient/graphsim"
@@ -135,5 +137,25 @@ func TestParsePrevious(t *testing.T) {
 	want := Phones[string]{Mobile: "+1 2065550100", Office: "+1 4255550100x12"}
 	if got != want {
 		t.Errorf("got %+v; want %+v", got, want)
+	}
+}
+
+// OnStop says, when the run is asked to stop, how many rows are in flight and
+// how long they have (issue 12: the first signal says what happens).
+func TestRunOnStopCountsRowsInFlight(t *testing.T) {
+	e := newEnv(t, graphsim.Options{AutoCreateUsers: true, Knobs: graphsim.Knobs{LatencyBase: 300 * time.Millisecond}})
+	ctx, cancel := context.WithCancel(context.Background())
+	var inFlight []int
+	var grace time.Duration
+	time.AfterFunc(150*time.Millisecond, cancel)
+	_, err, _ := e.run(t, ctx, bigInput(50), func(c *Config) {
+		c.Workers, c.Grace = 3, 5*time.Second
+		c.OnStop = func(n int, g time.Duration) { inFlight, grace = append(inFlight, n), g }
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v; want the run interrupted", err)
+	}
+	if len(inFlight) != 1 || inFlight[0] != 3 || grace != 5*time.Second {
+		t.Errorf("OnStop got %v rows in flight, grace %s; want one call, 3 rows (the workers), 5s", inFlight, grace)
 	}
 }

@@ -28,7 +28,8 @@ const (
 	stSucceeded
 	stRetryable
 	// The outcomes an option decides: a conflict (--on-existing fail), a
-	// number kept (--on-existing skip), SMS sign-in off by --no-sms-signin.
+	// number kept (--on-existing skip), SMS sign-in off (--sms-sign-in=false,
+	// or not available in the cloud: see smsOffState).
 	stConflict
 	stKept
 	stSmsOff
@@ -57,13 +58,21 @@ func stateOf(r Result) rowState {
 	for _, o := range []Outcome{r.Phones.Mobile, r.Phones.AlternateMobile, r.Phones.Office} {
 		st |= outcomeState(o)
 	}
-	if r.SmsSignIn == SmsDisabledByFlag {
-		st |= stSmsOff
-	}
+	st |= smsOffState(r.SmsSignIn)
 	if r.Previous != "" {
 		st |= stPrevious
 	}
 	return st
+}
+
+// smsOffState is stSmsOff for an SMS outcome that says the step was not
+// taken (disabled-by-flag, unavailable-in-cloud): a run that takes it redoes
+// the row.
+func smsOffState(o SmsOutcome) rowState {
+	if o == SmsDisabledByFlag || o == SmsUnavailableInCloud {
+		return stSmsOff
+	}
+	return 0
 }
 
 func outcomeState(o Outcome) rowState {
@@ -108,7 +117,7 @@ func (rule resumeRule) done(st rowState) bool {
 	case st&stKept != 0 && rule.onExisting == ExistingUpdate:
 		return false // the number was kept by --on-existing skip
 	case st&stSmsOff != 0 && rule.sms:
-		return false // SMS sign-in was off
+		return false // SMS sign-in was off (by the flag, or in the cloud)
 	}
 	return true
 }

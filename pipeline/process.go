@@ -44,9 +44,12 @@ type processor struct {
 	g          Graph
 	onExisting OnExisting
 	sms        bool
-	dryRun     bool
-	showPII    bool
-	now        func() time.Time
+	// smsOff is the SMS outcome of a row with a mobile when sms is off:
+	// disabled-by-flag, or unavailable-in-cloud.
+	smsOff  SmsOutcome
+	dryRun  bool
+	showPII bool
+	now     func() time.Time
 	// intent, when set, makes a result line durable before process goes on
 	// (noteIntent); an error means the row must stop unrecorded.
 	intent func(ctx context.Context, r Result) error
@@ -111,7 +114,7 @@ func (p *processor) apply(ctx context.Context, a *attempt) error {
 		return nil
 	}
 	if !p.sms {
-		a.res.SmsSignIn = SmsDisabledByFlag
+		a.res.SmsSignIn = p.smsOff
 		return nil
 	}
 	if a.res.Phones.Mobile == OutcomeKept {
@@ -236,8 +239,8 @@ func (p *processor) existing(ctx context.Context, a *attempt, t graphclient.Phon
 	default:
 		a.res.Phones.Set(t, OutcomeConflict)
 		a.res.Retryable = false
-		a.res.Error = fmt.Sprintf("%s: the user already has %s, not %s; rerun with --on-existing update to replace it or skip to keep it",
-			t, p.mask(cur.PhoneNumber), p.mask(n))
+		a.res.Error = fmt.Sprintf("%s: %s; rerun with --on-existing update to replace it or skip to keep it",
+			t, p.otherNumber(cur.PhoneNumber, n))
 		return false, nil
 	}
 }
@@ -390,7 +393,7 @@ func (p *processor) plan(ctx context.Context, a *attempt) error {
 			a.res.addPrevious(t, cur.PhoneNumber)
 		default:
 			a.res.Phones.Set(t, OutcomeConflict)
-			a.res.Error = fmt.Sprintf("%s: the user already has %s, not %s", t, p.mask(cur.PhoneNumber), p.mask(n))
+			a.res.Error = fmt.Sprintf("%s: %s; the run would fail this row (--on-existing update replaces it, skip keeps it)", t, p.otherNumber(cur.PhoneNumber, n))
 		}
 		if out := a.res.Phones.Get(t); out == OutcomeConflict || out == OutcomeFailed {
 			// The run stops the row at this step: so does the plan, and
@@ -402,7 +405,7 @@ func (p *processor) plan(ctx context.Context, a *attempt) error {
 	switch mo := a.res.Phones.Mobile; {
 	case a.row.Phones.Mobile == "" || mo == OutcomeKept:
 	case !p.sms:
-		a.res.SmsSignIn = SmsDisabledByFlag
+		a.res.SmsSignIn = p.smsOff
 	case mo == OutcomeExists:
 		m, _ := graphclient.Find(ms, graphclient.Mobile)
 		if out, known := smsFromState(m.SmsSignInState); known {
@@ -470,6 +473,18 @@ func sameNumber(a, b string) bool {
 }
 
 func (p *processor) mask(n string) string { return maskPII(n, p.showPII) }
+
+// otherNumber says that the user has cur where the row gives n, masked so
+// that the two still read as different numbers: when their masks are alike
+// (the same country code and last four digits), it says so instead of
+// printing the same text twice.
+func (p *processor) otherNumber(cur, n string) string {
+	mc, mn := p.mask(cur), p.mask(n)
+	if mc != mn {
+		return "the user already has " + mc + ", not " + mn
+	}
+	return "the user already has a different number, " + mc + ", which ends in the same four digits as the row's (--show-pii shows both)"
+}
 
 // maskPII is MaskPhone(n), or n when the user asked to see PII.
 func maskPII(n string, show bool) string {

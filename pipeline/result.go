@@ -78,6 +78,11 @@ const (
 	SmsFailed             SmsOutcome = "failed"
 	SmsWouldEnable        SmsOutcome = "would-enable"
 	SmsDisabledByFlag     SmsOutcome = "disabled-by-flag"
+	// SmsUnavailableInCloud: the step was wanted but the cloud does not
+	// offer it (enableSmsSignIn is not available in China, 21Vianet); the
+	// row succeeds without it. In undo's smsSignIn cell: disableSmsSignIn is
+	// not available there either, and SMS sign-in was left on.
+	SmsUnavailableInCloud SmsOutcome = "unavailable-in-cloud"
 )
 
 // SMS sign-in outcomes of undo; a disable that failed is SmsFailed.

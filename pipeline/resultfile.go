@@ -189,7 +189,8 @@ func scanLine(line []byte) (row int, st rowState, key uint64, ok bool) {
 		case colMobile, colAlternateMobile, colOffice:
 			outcomes |= outcomeState(Outcome(f))
 		case colSmsSignIn:
-			if string(f) == string(SmsDisabledByFlag) {
+			// Compared as bytes: no allocation per line (see smsOffState).
+			if string(f) == string(SmsDisabledByFlag) || string(f) == string(SmsUnavailableInCloud) {
 				outcomes |= stSmsOff
 			}
 		case colRetryable:

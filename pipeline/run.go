@@ -26,6 +26,11 @@ type Config struct {
 	OnExisting OnExisting
 	// SmsSignIn enables SMS sign-in on each row's mobile.
 	SmsSignIn bool
+	// SmsUnavailable says the cloud offers no enableSmsSignIn or
+	// disableSmsSignIn (China, 21Vianet): run takes no SMS step and records
+	// unavailable-in-cloud where SmsSignIn asked for one (disabled-by-flag
+	// where it did not); undo leaves SMS sign-in as it is, with a note.
+	SmsUnavailable bool
 	// DryRun reads each user's methods and records what a run would do.
 	DryRun bool
 	// Workers is the most users worked on at once; default 8. Concurrency,
@@ -58,13 +63,21 @@ type Config struct {
 	Progress func(Progress)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// OnStop, when set, is called once when ctx is cancelled, with the rows
+	// then in flight and the grace period they have to finish: for the
+	// command to say what happens next.
+	OnStop func(inFlight int, grace time.Duration)
 }
 
 // Progress is the run's progress so far.
 type Progress struct {
-	Done    int // rows whose line is durable this run, skipped ones included
-	Failed  int // of those, failed, partial or invalid
-	Skipped int // rows an earlier run had finished
+	// Done counts the rows this run recorded (their line is durable);
+	// Failed and Invalid are those of them that are failed or partial, and
+	// invalid.
+	Done, Failed, Invalid int
+	// Skipped counts the rows an earlier run had finished (read so far);
+	// SkippedFailed those of them that did not succeed.
+	Skipped, SkippedFailed int
 }
 
 // Summary is what a run did.
@@ -132,7 +145,7 @@ func (s *Summary) Failed() int {
 // errors: they are in the summary and the file.
 func Run(ctx context.Context, g Graph, cfg Config) (*Summary, error) {
 	cfg.setDefaults()
-	p := &processor{g: g, onExisting: cfg.OnExisting, sms: cfg.SmsSignIn, dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now}
+	p := &processor{g: g, onExisting: cfg.OnExisting, sms: cfg.smsStep(), smsOff: cfg.smsOff(), dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now}
 	return runJob(ctx, "run", cfg, p)
 }
 
@@ -195,6 +208,19 @@ func (cfg *Config) setDefaults() {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+}
+
+// smsStep reports whether run takes the SMS sign-in step: asked for, and
+// available in the cloud.
+func (cfg *Config) smsStep() bool { return cfg.SmsSignIn && !cfg.SmsUnavailable }
+
+// smsOff is the SMS outcome of a row with a mobile when run takes no SMS
+// step: the flag's, or the cloud's when the flag asked for it.
+func (cfg *Config) smsOff() SmsOutcome {
+	if cfg.SmsSignIn && cfg.SmsUnavailable {
+		return SmsUnavailableInCloud
+	}
+	return SmsDisabledByFlag
 }
 
 // runner is one run of the job, in four stages joined by channels, the shape
@@ -377,7 +403,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 		earlier = nil
 		return nil
 	}
-	rule := resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.SmsSignIn}
+	rule := resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.smsStep()}
 	var err error
 	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
 		i, found := r.j.prior.find(r.lineKey(row.Key))
@@ -507,6 +533,9 @@ func (r *runner) schedule(ctx context.Context, drain <-chan struct{}, items <-ch
 		case <-drain:
 			drain, draining = nil, true
 			q.drop()
+			if r.cfg.OnStop != nil {
+				r.cfg.OnStop(len(q.busy), r.cfg.Grace) // after drop, busy holds the rows running
+			}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -548,95 +577,130 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 // write is the consumer and the only owner of the result file: it appends
 // results to the journal, syncing in groups (a row counts as done, in the
 // summary and the progress, only once its line is durable), and keeps the
-// summary's counts.
+// summary's counts. An intent (recordIntent) is appended and synced at once,
+// and answered.
 func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 	tick := time.NewTicker(r.cfg.SyncInterval)
 	defer tick.Stop()
-	var batch []Result
-	var isIntent []bool // of batch: an intent line, not a row's result
-	var prog Progress
-	var failedEarlier int
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := r.j.append(batch); err != nil {
-			return err
-		}
-		if err := r.j.sync(); err != nil {
-			return err
-		}
-		for i, res := range batch {
-			if isIntent[i] {
-				continue
-			}
-			// Counted only now that its line is durable.
-			r.sum.Outcomes.add(res.Phones, res.SmsSignIn)
-			r.sum.Outcomes.addRead(res.snap)
-			r.sum.Processed++
-			prog.Done++
-			if !res.Status.ok() {
-				prog.Failed++
-			}
-			r.logRow(res)
-		}
-		batch, isIntent = batch[:0], isIntent[:0]
-		if r.cfg.Progress != nil {
-			p := prog
-			p.Skipped = r.sum.Skipped
-			p.Done += p.Skipped
-			p.Failed += failedEarlier
-			r.cfg.Progress(p)
-		}
-		return nil
-	}
+	w := &lineWriter{r: r}
 	for {
 		select {
 		case e, ok := <-entries:
 			if !ok {
-				return flush()
+				return w.flush(true)
 			}
-			if e.res.Row == 0 {
-				for _, sk := range e.skipped {
-					r.j.skip(sk.n, sk.i)
-					if !r.j.prior.lines[sk.i].state().status().ok() {
-						failedEarlier++
-					}
-				}
-				r.sum.Skipped += len(e.skipped)
-				continue
-			}
-			if e.prior > 0 {
-				r.j.markUsed(e.prior - 1)
-			}
-			e.res.Key = r.lineKey(e.res.Key)
-			batch, isIntent = append(batch, e.res), append(isIntent, false)
-			if len(batch) >= r.cfg.SyncEvery {
-				if err := flush(); err != nil {
-					return err
-				}
+			if err := w.add(e); err != nil {
+				return err
 			}
 		case in := <-r.intents:
-			if in.prior > 0 {
-				r.j.markUsed(in.prior - 1)
-			}
-			batch, isIntent = append(batch, in.res), append(isIntent, true)
-			err := flush()
+			err := w.intent(in)
 			in.done <- err
 			if err != nil {
 				return err
 			}
 		case <-tick.C:
-			if err := flush(); err != nil {
+			if err := w.flush(true); err != nil {
 				return err
 			}
 		case <-ctx.Done():
 			// Keep what finished: a failed stage must not lose written rows.
-			if err := flush(); err != nil {
+			if err := w.flush(false); err != nil {
 				return err
 			}
 			return ctx.Err()
 		}
+	}
+}
+
+// lineWriter is the writer stage's state: the lines appended since the
+// last sync, and the progress counts.
+type lineWriter struct {
+	r        *runner
+	batch    []Result
+	isIntent []bool // of batch: an intent line, not a row's result
+	prog     Progress
+	// skippedSeen: rows finished earlier arrived since the last report.
+	skippedSeen bool
+}
+
+// add takes an entry: rows finished earlier, or a row's result to append.
+func (w *lineWriter) add(e entry) error {
+	r := w.r
+	if e.res.Row == 0 {
+		for _, sk := range e.skipped {
+			r.j.skip(sk.n, sk.i)
+			if !r.j.prior.lines[sk.i].state().status().ok() {
+				w.prog.SkippedFailed++
+			}
+		}
+		r.sum.Skipped += len(e.skipped)
+		w.prog.Skipped = r.sum.Skipped
+		w.skippedSeen = true
+		return nil
+	}
+	if e.prior > 0 {
+		r.j.markUsed(e.prior - 1)
+	}
+	e.res.Key = r.lineKey(e.res.Key)
+	w.batch, w.isIntent = append(w.batch, e.res), append(w.isIntent, false)
+	if len(w.batch) >= r.cfg.SyncEvery {
+		return w.flush(false)
+	}
+	return nil
+}
+
+// intent appends an intent line and syncs it.
+func (w *lineWriter) intent(in intent) error {
+	if in.prior > 0 {
+		w.r.j.markUsed(in.prior - 1)
+	}
+	w.batch, w.isIntent = append(w.batch, in.res), append(w.isIntent, true)
+	return w.flush(false)
+}
+
+// flush appends and syncs the batch, then counts its rows (only now that
+// their lines are durable) and reports progress; with always, progress is
+// reported also when only rows finished earlier came.
+func (w *lineWriter) flush(always bool) error {
+	r := w.r
+	if len(w.batch) == 0 {
+		if always && w.skippedSeen {
+			w.report()
+		}
+		return nil
+	}
+	if err := r.j.append(w.batch); err != nil {
+		return err
+	}
+	if err := r.j.sync(); err != nil {
+		return err
+	}
+	for i, res := range w.batch {
+		if w.isIntent[i] {
+			continue
+		}
+		r.sum.Outcomes.add(res.Phones, res.SmsSignIn)
+		r.sum.Outcomes.addRead(res.snap)
+		r.sum.Processed++
+		w.prog.Done++
+		switch {
+		case res.Status == StatusInvalid:
+			w.prog.Invalid++
+		case !res.Status.ok():
+			w.prog.Failed++
+		}
+		r.logRow(res)
+	}
+	w.batch, w.isIntent = w.batch[:0], w.isIntent[:0]
+	w.report()
+	return nil
+}
+
+// report hands the progress to cfg.Progress.
+func (w *lineWriter) report() {
+	w.skippedSeen = false
+	if w.r.cfg.Progress != nil {
+		w.r.cfg.Progress(w.prog)
 	}
 }
 

@@ -32,8 +32,8 @@ type UndoGraph interface {
 
 // UndoConfig configures Undo: Config as Run reads it (Input and Read the
 // run's input, read the same way; Out the undo's own result file; DryRun
-// only reads), where OnExisting and SmsSignIn are not used, and the run's
-// result file.
+// only reads; SmsUnavailable: disableSmsSignIn is not offered), where
+// OnExisting and SmsSignIn are not used, and the run's result file.
 type UndoConfig struct {
 	Config
 	// Results is the result file of the run to revert. Undo only reads it,
@@ -65,7 +65,7 @@ func Undo(ctx context.Context, g UndoGraph, cfg UndoConfig) (*Summary, error) {
 	}
 	defer runs.close()
 	runs.warn(cfg.Logger)
-	u := &undoer{g: g, runs: runs, dryRun: cfg.DryRun, showPII: cfg.ShowPII, now: cfg.Now}
+	u := &undoer{g: g, runs: runs, dryRun: cfg.DryRun, smsUnavailable: cfg.SmsUnavailable, showPII: cfg.ShowPII, now: cfg.Now}
 	return runJob(ctx, "undo", cfg.Config, u)
 }
 

@@ -23,11 +23,13 @@ var undoOrder = []graphclient.PhoneType{graphclient.Office, graphclient.Alternat
 // undoer is undo's rowWorker. Safe for concurrent use: it holds settings and
 // the read-only runLines.
 type undoer struct {
-	g       UndoGraph
-	runs    *runLines
-	dryRun  bool
-	showPII bool
-	now     func() time.Time
+	g      UndoGraph
+	runs   *runLines
+	dryRun bool
+	// smsUnavailable: the cloud offers no disableSmsSignIn (China).
+	smsUnavailable bool
+	showPII        bool
+	now            func() time.Time
 }
 
 // undoStep is what undo reverts for one phone type of a row.
@@ -275,7 +277,9 @@ func (u *undoer) readBack(ctx context.Context, a *undoAttempt, t graphclient.Pho
 // disableSms disables SMS sign-in, which the run enabled, when the user's
 // mobile is still the number the run wrote. When undo removed or restored
 // the mobile, or it changed since, the run's SMS sign-in went with the
-// number it was on: nothing is sent, and the cell stays empty.
+// number it was on: nothing is sent, and the cell stays empty. Where the
+// cloud offers no disableSmsSignIn, the step is left, for an admin, with a
+// note: unavailable-in-cloud, and the row is partial.
 func (u *undoer) disableSms(ctx context.Context, a *undoAttempt) error {
 	m, has := graphclient.Find(a.methods, graphclient.Mobile)
 	if !has || !sameNumber(m.PhoneNumber, a.row.Phones.Mobile) {
@@ -283,6 +287,12 @@ func (u *undoer) disableSms(ctx context.Context, a *undoAttempt) error {
 	}
 	if !smsMayBeOn(m.SmsSignInState) {
 		a.res.SmsSignIn = SmsAlreadyUndone
+		return nil
+	}
+	if u.smsUnavailable {
+		a.res.SmsSignIn = SmsUnavailableInCloud
+		a.held = true
+		a.note("smsSignIn: left as the run set it: disableSmsSignIn is not available in this cloud (China, 21Vianet)")
 		return nil
 	}
 	if u.dryRun {
@@ -357,11 +367,8 @@ func (a *undoAttempt) failure(step string, err error, retryable bool) {
 		a.broken = true
 	}
 	a.res.RequestID = firstNonEmpty(a.res.RequestID, graphclient.RequestIDOf(err))
-	msg := step + ": " + graphclient.Describe(err)
-	if errors.Is(err, graphclient.ErrForbidden) {
-		msg += " (grant the application the permission " + graphclient.PermReadWriteAll + ", the one documented for every step of undo)"
-	}
-	a.note(msg)
+	// Describe names the permission the step needs on a 403.
+	a.note(step + ": " + graphclient.Describe(err))
 }
 
 // readFailed records a row whose methods could not be read: nothing was

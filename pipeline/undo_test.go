@@ -477,7 +477,9 @@ func TestUndoStepFailures(t *testing.T) {
 	office := graphclient.PhoneMethod{ID: graphclient.OfficeMethodID, PhoneType: graphclient.Office, PhoneNumber: nC}
 	unavailable := &graphclient.Error{StatusCode: 503, Code: "serviceNotAvailable", RequestID: "rid-503"}
 	refused := &graphclient.Error{StatusCode: 400, Code: "badRequest", Message: "The default authentication method cannot be deleted.", RequestID: "rid-400"}
-	forbidden := &graphclient.Error{StatusCode: 403, Code: "Authorization_RequestDenied"}
+	// The client names the permission a 403's step needs (Error.Needs);
+	// undo carries Graph's description into the error cell.
+	forbidden := &graphclient.Error{StatusCode: 403, Code: "Authorization_RequestDenied", Needs: graphclient.PermReadWriteAll}
 	lost := &graphclient.TransportError{Operation: "update phone method", Write: true, Err: errors.New("connection reset")}
 	added := Result{Phones: Phones[Outcome]{Mobile: OutcomeAdded, Office: OutcomeAdded}}
 	tests := []struct {

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/x509"
 	"io"
+	"time"
 )
 
 // deps are what the commands take from the process instead of reaching for
@@ -21,4 +22,15 @@ type deps struct {
 	// rootCAs, when not nil, replaces the system roots for Graph and the
 	// token service (outside tests SSL_CERT_FILE does that).
 	rootCAs *x509.CertPool
+	// now is the clock of run and undo: what the SMS notice is dated by,
+	// and the result lines' finishedAt. nil is time.Now.
+	now func() time.Time
+}
+
+// clock is d.now, or time.Now when it is not set.
+func (d deps) clock() func() time.Time {
+	if d.now == nil {
+		return time.Now
+	}
+	return d.now
 }

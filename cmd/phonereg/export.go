@@ -114,12 +114,8 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 	}
 	defer stopSim()
 
-	grant, err := client.CheckReadPermissions(ctx)
-	if err != nil {
+	if _, err := client.CheckReadPermissions(ctx); err != nil {
 		return err
-	}
-	if grant.Warning != "" {
-		log.Warn(grant.Warning)
 	}
 
 	prog := newProgress(o.logs, errw, total, log, client.Flow)

@@ -1,23 +1,22 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"sync"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/term"
-
-	"github.com/phonereg/phonereg/graphclient"
-	"github.com/phonereg/phonereg/pipeline"
 )
 
-// isTerminal reports whether w is a terminal.
+// isTerminal reports whether w is a terminal: a terminal device, or a
+// writer that says it is one (tests' fake terminal, the way cli/cli's
+// iostreams let a test set a stream's TTY-ness).
 func isTerminal(w io.Writer) bool {
+	if t, ok := w.(interface{ IsTerminal() bool }); ok {
+		return t.IsTerminal()
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
@@ -94,112 +93,4 @@ func (b barWriter) Write(p []byte) (int, error) {
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
 	return b.s.w.Write(p)
-}
-
-// progress shows the run's progress: a bar on a terminal, a log line every
-// 10 s elsewhere, or nothing.
-type progress struct {
-	mu    sync.Mutex
-	bar   *progressbar.ProgressBar
-	log   *zap.Logger
-	last  pipeline.Progress
-	total int
-	start time.Time
-	stop  chan struct{}
-	done  chan struct{}
-	flow  func() graphclient.FlowStats // the client's pace; nil: not shown
-}
-
-func newProgress(o logOptions, stderr *stderrWriter, total int, log *zap.Logger, flow func() graphclient.FlowStats) *progress {
-	p := &progress{total: total, start: time.Now(), log: log, flow: flow}
-	mode := o.progress
-	if mode == "auto" {
-		mode = "log"
-		if isTerminal(stderr.w) {
-			mode = "bar"
-		}
-	}
-	switch mode {
-	case "bar":
-		max := int64(total)
-		if max <= 0 {
-			max = -1
-		}
-		p.bar = progressbar.NewOptions64(max,
-			progressbar.OptionSetWriter(stderr.barOut),
-			progressbar.OptionSetDescription("rows"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("rows"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetWidth(30),
-		)
-		stderr.mu.Lock()
-		stderr.barOn = true
-		stderr.mu.Unlock()
-	case "log":
-		p.stop, p.done = make(chan struct{}), make(chan struct{})
-		go p.logEvery(10 * time.Second)
-	}
-	return p
-}
-
-// pace is the flow controller's current rate, for the bar and the log line.
-func (p *progress) pace() string {
-	if p.flow == nil {
-		return "-"
-	}
-	return formatRate(p.flow().Rate)
-}
-
-// update is pipeline.Config.Progress.
-func (p *progress) update(pr pipeline.Progress) {
-	p.mu.Lock()
-	p.last = pr
-	p.mu.Unlock()
-	if p.bar != nil {
-		if p.total > 0 && pr.Done > p.total {
-			p.bar.ChangeMax(pr.Done)
-		}
-		p.bar.Describe(fmt.Sprintf("rows (%d failed, pace %s)", pr.Failed, p.pace()))
-		p.bar.Set(pr.Done)
-	}
-}
-
-func (p *progress) logEvery(d time.Duration) {
-	defer close(p.done)
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			p.mu.Lock()
-			pr := p.last
-			p.mu.Unlock()
-			el := time.Since(p.start)
-			rate := float64(pr.Done-pr.Skipped) / el.Seconds()
-			fields := []zap.Field{zap.Int("done", pr.Done), zap.Int("failed", pr.Failed), zap.Float64("rowsPerSecond", float64(int(rate*10))/10), zap.String("pace", p.pace())}
-			if p.total > 0 {
-				fields = append(fields, zap.Int("total", p.total))
-				if rate > 0 && p.total > pr.Done {
-					fields = append(fields, zap.Duration("eta", time.Duration(float64(p.total-pr.Done)/rate*float64(time.Second)).Round(time.Second)))
-				}
-			}
-			p.log.Info("progress", fields...)
-		case <-p.stop:
-			return
-		}
-	}
-}
-
-func (p *progress) finish() {
-	if p.bar != nil {
-		p.bar.Finish()
-	}
-	if p.stop != nil {
-		close(p.stop)
-		<-p.done
-	}
 }

@@ -34,6 +34,7 @@ type runOptions struct {
 	delimiter     string
 	onExisting    string
 	smsSignIn     bool
+	smsSignInSet  bool // --sms-sign-in was given (see checkSmsCloud)
 	dryRun        bool
 	restart       bool
 	retryFailed   bool
@@ -127,6 +128,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
   phonereg run --sim --in samples/users.csv --sim-users samples/sim-users.csv`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.smsSignInSet = cmd.Flags().Changed("sms-sign-in")
 			return runJob(cmd.Context(), d, o)
 		},
 	}
@@ -137,7 +139,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template FIELD='+{Country Code} {Phone}x{Ext}' (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
 	f.StringVar(&o.onExisting, "on-existing", "fail", "when the user has another number of a type: fail (conflict), skip (keep it), update (replace it)")
-	f.BoolVar(&o.smsSignIn, "sms-sign-in", true, "enable SMS sign-in on each row's mobile (--sms-sign-in=false to leave it)")
+	f.BoolVar(&o.smsSignIn, "sms-sign-in", true, "enable SMS sign-in on each row's mobile (--sms-sign-in=false to leave it; off with --cloud china, which does not offer it)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "read each user's phone methods and record what run would do; write nothing to Graph")
 	f.BoolVar(&o.restart, "restart", false, "start the result file over (the old one is kept as FILE.bak)")
 	f.BoolVar(&o.retryFailed, "retry-failed", false, "redo every row that did not succeed, also those an admin had to fix first")
@@ -178,7 +180,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	}
 	defer stopSim()
 
-	if err := preflight(ctx, client, o, log); err != nil {
+	if err := preflight(ctx, client, o, log, d.clock()()); err != nil {
 		return err
 	}
 
@@ -187,6 +189,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 		Input: in, Out: out,
 		Read:       read,
 		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
+		SmsUnavailable: !smsCloud(o.conn).SmsSignInAvailable(), Now: d.clock(),
 		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
 		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
 	}
@@ -196,19 +199,20 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 }
 
 // preflight gets a token and checks its permissions before the first row,
-// and before the result file is touched. A dry run only reads, so it goes on
-// without write permissions.
-func preflight(ctx context.Context, client *graphclient.Client, o runOptions, log *zap.Logger) error {
-	grant, err := client.CheckPermissions(ctx, o.smsSignIn && !o.dryRun)
+// and before the result file is touched: either ReadWrite role does every
+// step of run (GRAPH.md). A dry run only reads, so it goes on without write
+// permissions. Then it says what the cloud and now make of the SMS step
+// (smsNotice).
+func preflight(ctx context.Context, client *graphclient.Client, o runOptions, log *zap.Logger, now time.Time) error {
+	_, err := client.CheckPermissions(ctx)
 	var pe *graphclient.PermissionError
 	switch {
 	case errors.As(err, &pe) && o.dryRun:
 		log.Warn("the application lacks write permissions; a dry run only reads", zap.Error(err))
 	case err != nil:
 		return err
-	case grant.Warning != "":
-		log.Warn(grant.Warning)
 	}
+	smsNotice(log, o, now)
 	return nil
 }
 
@@ -271,7 +275,10 @@ func (o runOptions) validate() error {
 	if err := checkPool(o.workers, o.grace); err != nil {
 		return err
 	}
-	return o.conn.validate()
+	if err := o.conn.validate(); err != nil {
+		return err
+	}
+	return o.checkSmsCloud()
 }
 
 // checkPool checks --workers and --grace, which run and undo share.

@@ -79,7 +79,7 @@ talks to it with the default --auth auto. It runs until SIGINT or SIGTERM.`,
 	f.BoolVar(&o.knobs.NotUniqueConflict, "not-unique-conflict", false, "a mobile whose automatic SMS registration collides answers 409 phoneNumberNotUnique, yet is created")
 	f.BoolVar(&o.knobs.DuplicateTypeConflict, "duplicate-conflict", false, "a create of a phone type the user has answers 409 instead of 400")
 	f.StringVar(&o.smsRefusal, "sms-refusal", string(graphsim.RefusalStateAndCode), "how a refused enableSmsSignIn says why: state-and-code, state, code or silent")
-	f.BoolVar(&o.knobs.PhoneRoleCanManageSms, "phone-role-manages-sms", false, "let UserAuthMethod-Phone.ReadWrite.All enable/disable SMS sign-in and delete")
+	f.BoolVar(&o.knobs.PhoneRoleLegacy, "phone-role-legacy", false, "the older Graph pages' rule: UserAuthMethod-Phone.ReadWrite.All cannot enable/disable SMS sign-in (by default it can; delete always needs UserAuthenticationMethod.ReadWrite.All)")
 	f.Int64Var(&o.knobs.Seed, "seed", 0, "seed for fault and latency randomness (0: random)")
 	return cmd
 }

@@ -120,10 +120,11 @@ func undoJob(ctx context.Context, d deps, o undoOptions) error {
 	if err := undoPreflight(ctx, client, o.dryRun, log); err != nil {
 		return err
 	}
+	undoSmsNotice(log, o.conn)
 
 	prog := newProgress(o.logs, errw, total, log, client.Flow)
 	cfg := pipeline.UndoConfig{Results: o.results, Config: pipeline.Config{
-		Input: in, Out: out, Read: read, DryRun: o.dryRun,
+		Input: in, Out: out, Read: read, DryRun: o.dryRun, SmsUnavailable: !smsCloud(o.conn).SmsSignInAvailable(), Now: d.clock(),
 		Workers: o.workers, Concurrency: client.Concurrency, RetryFailed: o.retryFailed, Grace: o.grace,
 		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
 	}}
@@ -133,21 +134,23 @@ func undoJob(ctx context.Context, d deps, o undoOptions) error {
 }
 
 // undoPreflight gets a token and checks its permissions before the first
-// row. Deleting phone methods and disabling SMS sign-in are documented for
-// UserAuthenticationMethod.ReadWrite.All only: with the phone role alone undo
-// warns and goes on (a refusal is the row's outcome). A dry run only reads,
-// so it goes on without write permissions.
+// row. Deleting phone methods is documented for
+// UserAuthenticationMethod.ReadWrite.All only, and so is disabling SMS
+// sign-in on the older reference pages: with the phone role alone undo
+// warns and goes on (a refusal is the row's outcome, its error naming the
+// permission). A dry run only reads, so it goes on without write
+// permissions.
 func undoPreflight(ctx context.Context, client *graphclient.Client, dryRun bool, log *zap.Logger) error {
-	grant, err := client.CheckPermissions(ctx, !dryRun)
+	grant, err := client.CheckPermissions(ctx)
 	var pe *graphclient.PermissionError
 	switch {
 	case errors.As(err, &pe) && dryRun:
 		log.Warn("the application lacks write permissions; a dry run only reads", zap.Error(err))
 	case err != nil:
 		return err
-	case grant.Warning != "":
+	case !dryRun && !grant.Has(graphclient.PermReadWriteAll):
 		log.Warn("the application has " + graphclient.PermPhoneReadWriteAll + " but not " + graphclient.PermReadWriteAll +
-			": deleting phone methods and disabling SMS sign-in are documented only for the latter and may be refused")
+			": deleting phone methods is documented only for the latter (and disabling SMS sign-in on older reference pages); Graph may refuse those steps (403), and their rows say so")
 	}
 	return nil
 }

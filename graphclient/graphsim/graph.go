@@ -38,9 +38,9 @@ func (em *Emulator) graphRoutes(mux *http.ServeMux) {
 		mux.Handle("POST "+base, em.graph(RouteCreate, permWrite, em.handleCreate))
 		mux.Handle("GET "+base+"/{method}", em.graph(RouteGet, permRead, em.handleGet))
 		mux.Handle("PATCH "+base+"/{method}", em.graph(RouteUpdate, permWrite, em.handleUpdate))
-		mux.Handle("DELETE "+base+"/{method}", em.graph(RouteDelete, permManage, em.handleDelete))
-		mux.Handle("POST "+base+"/{method}/enableSmsSignIn", em.graph(RouteEnableSms, permManage, em.handleEnable))
-		mux.Handle("POST "+base+"/{method}/disableSmsSignIn", em.graph(RouteDisableSms, permManage, em.handleDisable))
+		mux.Handle("DELETE "+base+"/{method}", em.graph(RouteDelete, permDelete, em.handleDelete))
+		mux.Handle("POST "+base+"/{method}/enableSmsSignIn", em.graph(RouteEnableSms, permSms, em.handleEnable))
+		mux.Handle("POST "+base+"/{method}/disableSmsSignIn", em.graph(RouteDisableSms, permSms, em.handleDisable))
 		mux.Handle(v+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			writeGraphError(w, r, newAPIError(http.StatusBadRequest, "BadRequest",
 				fmt.Sprintf("Resource not found for the segment '%s'.", lastSegment(r.URL.Path))))
@@ -76,7 +76,7 @@ func (em *Emulator) graph(route string, perm permission, h graphHandler) http.Ha
 		if !ok {
 			return
 		}
-		if !allowed(p.roles, perm, k.PhoneRoleCanManageSms) {
+		if !allowed(p.roles, perm, k.PhoneRoleLegacy) {
 			writeGraphError(w, r, newAPIError(http.StatusForbidden, codeDenied, msgDenied))
 			return
 		}

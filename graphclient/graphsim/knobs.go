@@ -89,10 +89,13 @@ type Knobs struct {
 	// SmsRefusal is how a refused enableSmsSignIn says why; default
 	// RefusalStateAndCode.
 	SmsRefusal SmsRefusalStyle `json:"smsRefusal"`
-	// PhoneRoleCanManageSms lets UserAuthMethod-Phone.ReadWrite.All enable and
-	// disable SMS sign-in and delete, as one Graph page lists it; by default only
-	// UserAuthenticationMethod.ReadWrite.All can (GRAPH.md).
-	PhoneRoleCanManageSms bool `json:"phoneRoleCanManageSms"`
+	// PhoneRoleLegacy applies the older reference pages' rule: enabling and
+	// disabling SMS sign-in need UserAuthenticationMethod.ReadWrite.All, and
+	// UserAuthMethod-Phone.ReadWrite.All only reads, creates and updates. By
+	// default either role enables and disables, as the current pages mark the
+	// phone role least privileged (GRAPH.md). Delete needs
+	// UserAuthenticationMethod.ReadWrite.All either way.
+	PhoneRoleLegacy bool `json:"phoneRoleLegacy"`
 
 	// Seed seeds the fault and latency randomness; 0 uses a random seed.
 	Seed int64 `json:"seed"`

@@ -20,9 +20,9 @@ func TestPermissions(t *testing.T) {
 			{"get", http.MethodGet, methodPath(v, upnA, MobileMethodID), nil, http.StatusOK, permRead},
 			{"create", http.MethodPost, phonesPath(v, upnA), map[string]string{"phoneNumber": numB, "phoneType": TypeAlternateMobile}, http.StatusCreated, permWrite},
 			{"update", http.MethodPatch, methodPath(v, upnA, MobileMethodID), map[string]string{"phoneNumber": "+1 2065550177"}, http.StatusNoContent, permWrite},
-			{"enable", http.MethodPost, methodPath(v, upnA, MobileMethodID) + "/enableSmsSignIn", nil, http.StatusNoContent, permManage},
-			{"disable", http.MethodPost, methodPath(v, upnA, MobileMethodID) + "/disableSmsSignIn", nil, http.StatusNoContent, permManage},
-			{"delete", http.MethodDelete, methodPath(v, upnA, OfficeMethodID), nil, http.StatusNoContent, permManage},
+			{"enable", http.MethodPost, methodPath(v, upnA, MobileMethodID) + "/enableSmsSignIn", nil, http.StatusNoContent, permSms},
+			{"disable", http.MethodPost, methodPath(v, upnA, MobileMethodID) + "/disableSmsSignIn", nil, http.StatusNoContent, permSms},
+			{"delete", http.MethodDelete, methodPath(v, upnA, OfficeMethodID), nil, http.StatusNoContent, permDelete},
 		}
 	}
 	tests := []struct {
@@ -31,16 +31,19 @@ func TestPermissions(t *testing.T) {
 		knobs   Knobs
 		allowed []permission
 	}{
-		{"ReadWrite.All", []string{RoleReadWriteAll}, Knobs{}, []permission{permRead, permWrite, permManage}},
-		{"default roles", nil, Knobs{}, []permission{permRead, permWrite, permManage}},
-		{"Phone.ReadWrite.All", []string{RolePhoneReadWriteAll}, Knobs{}, []permission{permRead, permWrite}},
-		{"Phone.ReadWrite.All manages sms", []string{RolePhoneReadWriteAll}, Knobs{PhoneRoleCanManageSms: true}, []permission{permRead, permWrite, permManage}},
+		{"ReadWrite.All", []string{RoleReadWriteAll}, Knobs{}, []permission{permRead, permWrite, permSms, permDelete}},
+		{"ReadWrite.All, legacy rule", []string{RoleReadWriteAll}, Knobs{PhoneRoleLegacy: true}, []permission{permRead, permWrite, permSms, permDelete}},
+		{"default roles", nil, Knobs{}, []permission{permRead, permWrite, permSms, permDelete}},
+		// The current pages: the phone role does every step of run; delete
+		// lists only UserAuthenticationMethod.ReadWrite.All.
+		{"Phone.ReadWrite.All", []string{RolePhoneReadWriteAll}, Knobs{}, []permission{permRead, permWrite, permSms}},
+		{"Phone.ReadWrite.All, legacy rule", []string{RolePhoneReadWriteAll}, Knobs{PhoneRoleLegacy: true}, []permission{permRead, permWrite}},
 		{"Read.All", []string{RoleReadAll}, Knobs{}, []permission{permRead}},
-		{"Read.All with manage knob", []string{RoleReadAll}, Knobs{PhoneRoleCanManageSms: true}, []permission{permRead}},
+		{"Read.All, legacy rule", []string{RoleReadAll}, Knobs{PhoneRoleLegacy: true}, []permission{permRead}},
 		{"Phone.Read.All", []string{RolePhoneReadAll}, Knobs{}, []permission{permRead}},
 		{"both read roles", []string{RoleReadAll, RolePhoneReadAll}, Knobs{}, []permission{permRead}},
 		{"no roles", []string{}, Knobs{}, nil},
-		{"unrelated role", []string{"User.Read.All"}, Knobs{PhoneRoleCanManageSms: true}, nil},
+		{"unrelated role", []string{"User.Read.All"}, Knobs{}, nil},
 	}
 	for _, v := range versions {
 		for _, tt := range tests {

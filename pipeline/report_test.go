@@ -42,11 +42,11 @@ const reportInput = "userPrincipalName,mobile,alternateMobile,office\n" +
 	"bad@contoso.com,+1 555,,\n" // 10 invalid
 
 // reportEnv starts the emulator for reportInput: an application with the
-// phone role alone (creates pass, enabling SMS sign-in is refused), no users
-// created on first use.
+// phone role alone under the older pages' rule (creates pass, enabling SMS
+// sign-in is refused), no users created on first use.
 func reportEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnv(t, graphsim.Options{Roles: []string{graphsim.RolePhoneReadWriteAll}, Users: []graphsim.User{
+	return newEnv(t, graphsim.Options{Roles: []string{graphsim.RolePhoneReadWriteAll}, Knobs: graphsim.Knobs{PhoneRoleLegacy: true}, Users: []graphsim.User{
 		{UserPrincipalName: "a1@contoso.com", NoAutoRegister: true},
 		{UserPrincipalName: "a2@contoso.com", NoAutoRegister: true},
 		{UserPrincipalName: "conflict1@contoso.com", Phones: map[string]string{graphsim.TypeMobile: "+1 2065550190"}},
@@ -395,7 +395,7 @@ func TestReportCSV(t *testing.T) {
 	}
 	want := []string{"1 smsSignIn failed", "2 smsSignIn failed", "3 mobile conflict", "4 mobile conflict", "5 mobile conflict"}
 	if !slices.Equal(rows, want) {
-		t.Errorf("got rows %q; want the failed and partial rows that are not retryable %q", rows, want)
+		t.Fatalf("got rows %q; want the failed and partial rows that are not retryable %q", rows, want)
 	}
 	if recs[5][1] != "'=cmd@contoso.com" || recs[4][1] != scriptUser || recs[1][5] == "" || !strings.Contains(recs[1][4], "403 Authorization_RequestDenied") {
 		t.Errorf("got %q; want the users as written (=cmd guarded), row 1's error and request-id", recs[1:])

@@ -280,16 +280,33 @@ func (b *reportBuilder) report(name string) *Report {
 var problemOutcomes = outcomeSet([]Outcome{OutcomeConflict, OutcomeFailed, OutcomeChangedSince, OutcomeNotRemovable},
 	SmsNotAllowedByPolicy, SmsNumberNotUnique, SmsFailed)
 
-// problemSteps are the steps of e whose outcome is a problem, phones first.
+// okOutcomes are the outcomes of a step done as asked.
+var okOutcomes = outcomeSet([]Outcome{OutcomeAdded, OutcomeExists, OutcomeUpdated, OutcomeRemoved, OutcomeRestored, OutcomeAlreadyUndone},
+	SmsEnabled, SmsAlreadyEnabled, SmsDisabled)
+
+// problemSteps are the steps of the failed or partial row e whose outcome
+// is a problem, phones first; when none is (an undo left SMS sign-in on
+// where the cloud cannot disable it: unavailable-in-cloud), the steps not
+// done as asked.
 func problemSteps(e reportEntry) []StepOutcome {
-	out := []StepOutcome{}
+	all := make([]StepOutcome, 0, 4)
 	for _, t := range graphclient.PhoneTypes {
-		if o := string(e.phones.Get(t)); problemOutcomes[o] {
-			out = append(out, StepOutcome{Step: string(t), Outcome: o})
+		all = append(all, StepOutcome{Step: string(t), Outcome: string(e.phones.Get(t))})
+	}
+	all = append(all, StepOutcome{Step: "smsSignIn", Outcome: string(e.sms)})
+	out := []StepOutcome{}
+	for _, so := range all {
+		if problemOutcomes[so.Outcome] {
+			out = append(out, so)
 		}
 	}
-	if o := string(e.sms); problemOutcomes[o] {
-		out = append(out, StepOutcome{Step: "smsSignIn", Outcome: o})
+	if len(out) > 0 {
+		return out
+	}
+	for _, so := range all {
+		if so.Outcome != "" && !okOutcomes[so.Outcome] {
+			out = append(out, so)
+		}
 	}
 	return out
 }

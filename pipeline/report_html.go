@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,8 +22,9 @@ type chartBar struct {
 	// Class colours it: ok (done), plan (would be done), other (left as
 	// it was), bad (needs someone).
 	Class string
-	// Y is the bar's top, Width its length, in the SVG's units.
-	Y, Width int
+	// Y is the bar's top, Width its length, CountX where its count goes,
+	// in the SVG's units.
+	Y, Width, CountX int
 }
 
 // chartStep is one step's label in the chart, at Y; None when it has no
@@ -33,11 +35,11 @@ type chartStep struct {
 	None bool
 }
 
-// chart is the SVG bar chart of outcomes per step.
+// chart is the SVG bar chart of outcomes per step; bars start at BarX.
 type chart struct {
-	Steps         []chartStep
-	Bars          []chartBar
-	Width, Height int
+	Steps               []chartStep
+	Bars                []chartBar
+	Width, Height, BarX int
 }
 
 // Chart geometry, in SVG units.
@@ -48,10 +50,6 @@ const (
 	chartWidth = chartLabel + chartBarW + 70 // room for the count
 )
 
-// okOutcomes are the outcomes of a step done as asked.
-var okOutcomes = outcomeSet([]Outcome{OutcomeAdded, OutcomeExists, OutcomeUpdated, OutcomeRemoved, OutcomeRestored, OutcomeAlreadyUndone},
-	SmsEnabled, SmsAlreadyEnabled, SmsDisabled)
-
 // outcomeClass is the chart's colour class of an outcome.
 func outcomeClass(o string) string {
 	switch {
@@ -59,7 +57,7 @@ func outcomeClass(o string) string {
 		return "bad"
 	case okOutcomes[o]:
 		return "ok"
-	case len(o) > 6 && o[:6] == "would-":
+	case strings.HasPrefix(o, "would-"):
 		return "plan"
 	}
 	return "other"
@@ -74,7 +72,7 @@ func newChart(o Outcomes) chart {
 			most = max(most, n)
 		}
 	}
-	c := chart{Width: chartWidth}
+	c := chart{Width: chartWidth, BarX: chartLabel}
 	y := 0
 	for _, step := range steps {
 		m := o[step]
@@ -82,7 +80,7 @@ func newChart(o Outcomes) chart {
 		y += chartRow
 		for _, out := range slices.Sorted(maps.Keys(m)) {
 			w := max(2, m[out]*chartBarW/most)
-			c.Bars = append(c.Bars, chartBar{Step: step, Outcome: out, Rows: m[out], Class: outcomeClass(out), Y: y, Width: w})
+			c.Bars = append(c.Bars, chartBar{Step: step, Outcome: out, Rows: m[out], Class: outcomeClass(out), Y: y, Width: w, CountX: chartLabel + w + 6})
 			y += chartRow
 		}
 		y += chartRow / 2
@@ -166,8 +164,8 @@ rect.ok { fill: #2e7d32; } rect.plan { fill: #1565c0; } rect.other { fill: #9e9e
 {{- range .Chart.Bars}}
 <g class="bar" data-step="{{.Step}}" data-outcome="{{.Outcome}}">
 <text x="12" y="{{add .Y 16}}">{{.Outcome}}</text>
-<rect class="{{.Class}}" x="190" y="{{add .Y 4}}" width="{{.Width}}" height="16"><title>{{.Step}} {{.Outcome}}: {{.Rows}}</title></rect>
-<text class="count" x="{{add .Width 196}}" y="{{add .Y 16}}">{{.Rows}}</text>
+<rect class="{{.Class}}" x="{{$.Chart.BarX}}" y="{{add .Y 4}}" width="{{.Width}}" height="16"><title>{{.Step}} {{.Outcome}}: {{.Rows}}</title></rect>
+<text class="count" x="{{.CountX}}" y="{{add .Y 16}}">{{.Rows}}</text>
 </g>
 {{- end}}
 </svg>

@@ -491,3 +491,28 @@ func TestReportJSONEmptyLists(t *testing.T) {
 		t.Errorf("JSON has a null or a time:\n%s", out)
 	}
 }
+
+// TestReportUndoLeftForAnAdmin: an undo row left partial by a step that is
+// not a failure as such (SMS sign-in the cloud cannot disable) lists that
+// step; the file reads as undo's.
+func TestReportUndoLeftForAnAdmin(t *testing.T) {
+	in := strings.NewReader(headerLine +
+		"1,a@contoso.com,partial,removed,,,unavailable-in-cloud,false,smsSignIn: left on,,k1,,\n" +
+		"2,b@contoso.com,partial,changed-since,,,,false,mobile: changed since,,k2,,\n")
+	rep, err := ReadReport(context.Background(), in, "x.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Kind != "undo" || len(rep.AdminRows) != 2 {
+		t.Fatalf("got kind %q, %d rows for an admin; want undo, 2", rep.Kind, len(rep.AdminRows))
+	}
+	if s := rep.AdminRows[0].Steps; !slices.Equal(s, []StepOutcome{{"smsSignIn", "unavailable-in-cloud"}}) {
+		t.Errorf("row 1: got steps %v; want smsSignIn unavailable-in-cloud", s)
+	}
+	if s := rep.AdminRows[1].Steps; !slices.Equal(s, []StepOutcome{{"mobile", "changed-since"}}) {
+		t.Errorf("row 2: got steps %v; want mobile changed-since", s)
+	}
+	if !strings.HasPrefix(rep.RetryFailedCommand, "phonereg undo --in INPUT --results RUN_RESULTS --out x.csv") {
+		t.Errorf("got %q; want the undo that retries", rep.RetryFailedCommand)
+	}
+}

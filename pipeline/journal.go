@@ -260,6 +260,8 @@ type Counts map[Status]int
 // compaction is what compact did.
 type compaction struct {
 	counts Counts // the compacted file's rows by status
+	// retryable counts its failed and partial rows a rerun retries.
+	retryable int
 	// foreign counts the earlier run's lines of rows this input does not
 	// have, dropped from the file and kept in backup.
 	foreign int
@@ -298,17 +300,22 @@ func (j *journal) unchanged(complete bool) (compaction, bool) {
 	if !complete || j.wrote || !j.inOrder || p == nil || !p.ordered || !p.canonical || p.damagedCount > 0 || p.cut > 0 || j.usedCount() != len(p.lines) {
 		return compaction{}, false
 	}
-	return compaction{counts: j.counts()}, true
-}
-
-func (j *journal) counts() Counts {
-	counts := Counts{}
+	c := compaction{counts: Counts{}}
 	for i := range j.state.len() {
 		if st := j.state.get(i); st&stPresent != 0 {
-			counts[st.status()]++
+			c.count(st)
 		}
 	}
-	return counts
+	return c, true
+}
+
+// count tallies a line of the compacted file, of state st.
+func (c *compaction) count(st rowState) {
+	status := st.status()
+	c.counts[status]++
+	if st&stRetryable != 0 && (status == StatusFailed || status == StatusPartial) {
+		c.retryable++
+	}
 }
 
 func (j *journal) usedCount() int {
@@ -381,7 +388,7 @@ func (j *journal) writeRows(cw *compactWriter, complete bool) (compaction, error
 		if err != nil {
 			return c, fmt.Errorf("row %d: %w", i+1, err)
 		}
-		c.counts[j.state.get(i).status()]++
+		c.count(j.state.get(i))
 	}
 	if j.prior == nil {
 		return c, nil
@@ -401,7 +408,7 @@ func (j *journal) writeRows(cw *compactWriter, complete bool) (compaction, error
 		if err := cw.priorLine(l, 0); err != nil {
 			return c, err
 		}
-		c.counts[l.state().status()]++
+		c.count(l.state())
 	}
 	return c, nil
 }

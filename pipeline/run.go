@@ -105,6 +105,13 @@ type Summary struct {
 	// kept in Backup.
 	ForeignLines int    `json:"foreignLines,omitempty"`
 	Backup       string `json:"backup,omitempty"`
+	// RetryableRows counts the result file's failed and partial rows a
+	// rerun with the same --out retries (retryable=true).
+	RetryableRows int `json:"retryableRows"`
+	// StartedAt and FinishedAt bound the job, from opening the result file
+	// to its compaction, to the millisecond.
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
 	// Interrupted is set when the run stopped before the end of the input.
 	Interrupted bool          `json:"interrupted"`
 	Elapsed     time.Duration `json:"-"`
@@ -169,7 +176,7 @@ func runCodecJob(ctx context.Context, command string, cfg Config, w rowWorker, c
 		cfg:  cfg,
 		proc: w,
 		j:    j,
-		sum:  &Summary{Command: command, ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun},
+		sum:  &Summary{Command: command, ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun, StartedAt: start.UTC().Truncate(time.Millisecond)},
 	}
 	if p, ok := w.(*processor); ok && !cfg.DryRun {
 		p.intent = r.recordIntent
@@ -743,6 +750,7 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 	c, cerr := r.j.compact(complete)
 	sum.Elapsed = time.Since(start)
 	sum.ElapsedSecs = sum.Elapsed.Seconds()
+	sum.FinishedAt = start.Add(sum.Elapsed).UTC().Truncate(time.Millisecond)
 	if cerr != nil {
 		return sum, errors.Join(runErr, cerr)
 	}
@@ -750,7 +758,7 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 	for _, n := range c.counts {
 		sum.Rows += n
 	}
-	sum.ForeignLines, sum.Backup = c.foreign, c.backup
+	sum.ForeignLines, sum.Backup, sum.RetryableRows = c.foreign, c.backup, c.retryable
 	if c.foreign > 0 {
 		r.cfg.Logger.Warn("result file: dropped the lines of rows this input does not have (an earlier run of another input, or a dry run, left them)",
 			zap.Int("lines", c.foreign), zap.String("keptIn", c.backup))
@@ -785,6 +793,9 @@ func (s *Summary) String() string {
 	}
 	fmt.Fprintf(&b, "  rows:      %d in the %s; %d processed now, %d finished earlier\n", s.Rows, file, s.Processed, s.Skipped)
 	writeTally(&b, "  ", s.ByStatus, s.Outcomes)
+	if s.RetryableRows > 0 {
+		fmt.Fprintf(&b, "  retryable: %d rows; the same command again retries them\n", s.RetryableRows)
+	}
 	if s.DroppedLines > 0 {
 		fmt.Fprintf(&b, "  repaired:  %d torn line(s) cut from the result file\n", s.DroppedLines)
 	}

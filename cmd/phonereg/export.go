@@ -126,25 +126,27 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 	}
 	sum, runErr := pipeline.Export(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, o.summaryJSON, sum, client, runErr)
+	return finishJob(d, o.summaryJSON, o.in, sum, client, runErr)
 }
 
-// finishJob prints the summary of a job that returned sum and runErr, and
-// returns the error the command ends with: runErr, or errRowsFailed when
-// some rows did not succeed.
-func finishJob(d deps, summaryJSON string, sum *pipeline.Summary, client *graphclient.Client, runErr error) error {
-	if sum != nil {
-		if err := printSummary(d.stderr, summaryJSON, sum, client); err != nil {
-			runErr = errors.Join(runErr, err)
-		}
-	}
-	if runErr != nil {
+// finishJob prints the summary of a job (run, undo, export) that read input
+// and returned sum and runErr, writes --summary-json with the exit code the
+// command ends with, and returns the error it ends with: runErr, or
+// errRowsFailed when some rows did not succeed. Without a summary (the input
+// could not be read at all) it returns runErr.
+func finishJob(d deps, summaryJSON, input string, sum *pipeline.Summary, client *graphclient.Client, runErr error) error {
+	if sum == nil {
 		return runErr
 	}
-	if sum.Failed() > 0 {
-		return errRowsFailed
+	jobErr := runErr
+	if jobErr == nil && sum.Failed() > 0 {
+		jobErr = errRowsFailed
 	}
-	return nil
+	end := jobEnd{input: input, exitCode: exitCode(jobErr)}
+	if err := printSummary(d.stderr, summaryJSON, end, sum, client); err != nil {
+		return errors.Join(runErr, err)
+	}
+	return jobErr
 }
 
 // check checks every flag before the input is opened, Graph is asked or the

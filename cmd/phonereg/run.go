@@ -195,18 +195,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	}
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()
-	if sum != nil {
-		if err := printSummary(d.stderr, o.summaryJSON, sum, client); err != nil {
-			runErr = errors.Join(runErr, err)
-		}
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if sum.Failed() > 0 {
-		return errRowsFailed
-	}
-	return nil
+	return finishJob(d, o.summaryJSON, o.in, sum, client, runErr)
 }
 
 // preflight gets a token and checks its permissions before the first row,
@@ -228,8 +217,8 @@ func preflight(ctx context.Context, client *graphclient.Client, o runOptions, lo
 }
 
 // printSummary prints sum, with the client's requests and pace, on stderr,
-// and writes it to summaryJSON too when that is set.
-func printSummary(stderr io.Writer, summaryJSON string, sum *pipeline.Summary, client *graphclient.Client) error {
+// and writes it to summaryJSON too when that is set, with how the job ended.
+func printSummary(stderr io.Writer, summaryJSON string, end jobEnd, sum *pipeline.Summary, client *graphclient.Client) error {
 	st := client.Stats()
 	fl := client.Flow()
 	fmt.Fprint(stderr, "\n"+sum.String())
@@ -238,7 +227,7 @@ func printSummary(stderr io.Writer, summaryJSON string, sum *pipeline.Summary, c
 	if summaryJSON == "" {
 		return nil
 	}
-	return writeSummaryJSON(summaryJSON, sum, st, fl)
+	return writeSummaryJSON(summaryJSON, end, sum, st, fl)
 }
 
 // check checks every flag before the input is opened, Graph is asked or the
@@ -668,11 +657,24 @@ type summaryJSON struct {
 	Rate           *float64 `json:"rate"`    // the pace at the end, requests/s; null: unpaced
 	Ceiling        *float64 `json:"ceiling"` // --rate; null: none
 	Version        string   `json:"version"`
+	// ExitCode is the code the command exits with (SPEC §5); Input is its
+	// --in as given, "-" for standard input.
+	ExitCode int    `json:"exitCode"`
+	Input    string `json:"input"`
 }
 
-func writeSummaryJSON(path string, sum *pipeline.Summary, st graphclient.Stats, fl graphclient.FlowStats) error {
+// jobEnd is how a job ended, for --summary-json: the input it read and the
+// exit code the command ends with.
+type jobEnd struct {
+	input    string
+	exitCode int
+}
+
+// writeSummaryJSON writes --summary-json: sum, the client's requests and
+// pace, and how the job ended.
+func writeSummaryJSON(path string, end jobEnd, sum *pipeline.Summary, st graphclient.Stats, fl graphclient.FlowStats) error {
 	doc := summaryJSON{Summary: sum, Requests: st.Requests, Tries: st.Tries, Retries: max(0, st.Tries-st.Requests), Throttled: st.Throttled,
-		Rate: finite(fl.Rate), Ceiling: finite(fl.Ceiling), Version: version}
+		Rate: finite(fl.Rate), Ceiling: finite(fl.Ceiling), Version: version, ExitCode: end.exitCode, Input: end.input}
 	if sum.Processed > 0 {
 		doc.RequestsPerRow = math.Round(float64(st.Requests)/float64(sum.Processed)*100) / 100
 	}

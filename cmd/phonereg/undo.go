@@ -130,18 +130,7 @@ func undoJob(ctx context.Context, d deps, o undoOptions) error {
 	}}
 	sum, undoErr := pipeline.Undo(ctx, client, cfg)
 	prog.finish()
-	if sum != nil {
-		if err := printSummary(d.stderr, o.summaryJSON, sum, client); err != nil {
-			undoErr = errors.Join(undoErr, err)
-		}
-	}
-	if undoErr != nil {
-		return undoErr
-	}
-	if sum.Failed() > 0 {
-		return errRowsFailed
-	}
-	return nil
+	return finishJob(d, o.summaryJSON, o.in, sum, client, undoErr)
 }
 
 // undoPreflight gets a token and checks its permissions before the first

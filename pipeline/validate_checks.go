@@ -29,7 +29,7 @@ func checkPhones(phones *Phones[string], problems []string) []string {
 	for i, t := range graphclient.PhoneTypes {
 		_, ext, ok := strings.Cut(phones.Get(t), "x")
 		if ok && len(ext) > maxExtensionDigits {
-			problems = append(problems, fmt.Sprintf("%s: the extension has %d digits, more than the %d a number in Graph's form (+1 2065550100x…) can carry: phone software (libphonenumber) does not read a longer one after the x",
+			problems = append(problems, fmt.Sprintf("%s: the extension has %d digits, more than the %d a number in Graph's form (+{country code} {number}x{extension}) can carry: phone software (libphonenumber) does not read a longer one after the x",
 				inputFieldNames[fieldMobile+i], len(ext), maxExtensionDigits))
 		}
 	}

@@ -1325,6 +1325,7 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 	default:
 		problems = in.readPhones(rr, &row, problems)
 		problems = checkPhones(&row.Phones, problems)
+		row.mobile = in.readMobile(rr, &row)
 	}
 	if len(problems) > 0 {
 		row.Invalid = strings.Join(problems, "; ")

@@ -22,6 +22,10 @@ type Row struct {
 	// Phones holds the normalized numbers in Graph's form ("+1 2065550100x123");
 	// "" where the row has none.
 	Phones Phones[string]
+	// mobile is the row's mobile in Graph's form whenever its cell reads as
+	// a number, even on a row invalid for it (an extension on a mobile):
+	// validate compares it across users (see readMobile).
+	mobile string
 	// Key fingerprints the normalized row (user and phones; with
 	// InputOptions.UsersOnly the user alone): resume redoes a row whose key
 	// changed.

@@ -21,8 +21,8 @@ type Validation struct {
 // user only, and ignores extensions: "+1 2065550100x5" is "+1 2065550100"),
 // and, as a warning, an alternateMobile without a mobile on its row. The
 // same-number check takes every row with a user and a mobile that reads as a
-// number, invalid or not: an invalid row fixed later still collides. Users
-// are compared by userIdentity. It never touches the network. Memory grows
+// number (Row.mobile), invalid or not: an invalid row fixed later still
+// collides. Users are compared by userIdentity. It never touches the network. Memory grows
 // only with the number of distinct mobiles (see mobileOwners).
 func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w io.Writer) (*Validation, Header, error) {
 	v := &Validation{}
@@ -39,14 +39,15 @@ func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w 
 				return err
 			}
 		}
-		if m := row.Phones.Mobile; m != "" && row.User != "" {
+		if m := row.mobile; m != "" && row.User != "" {
 			if first, c, ok := mobiles.claim(row.Num, userIdentity(row), m); ok {
 				v.Problems++
 				if _, err := fmt.Fprintf(w, "row %d (line %d): %s: %s\n", row.Num, row.Line, who, c.problem(maskPII(m, showPII), first)); err != nil {
 					return err
 				}
 			}
-		} else if row.Invalid == "" && row.Phones.AlternateMobile != "" {
+		}
+		if row.Invalid == "" && row.Phones.Mobile == "" && row.Phones.AlternateMobile != "" {
 			v.Warnings++
 			if _, err := fmt.Fprintf(w, "row %d (line %d): %s: warning: alternateMobile without a mobile: it fails unless the user already has a mobile\n", row.Num, row.Line, who); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/phonereg/phonereg/graphclient"
+	"github.com/phonereg/phonereg/pipeline/internal/phone"
 )
 
 // Numbers Graph may take but no sign-in can use: what the input reader makes
@@ -34,6 +35,25 @@ func checkPhones(phones *Phones[string], problems []string) []string {
 		}
 	}
 	return problems
+}
+
+// readMobile is the row's mobile in Graph's form when its cell reads as a
+// number: Phones.Mobile, or, where a rule kept the number out of Phones
+// (a mobile with an extension is invalid), the cell normalized again. The
+// number is still the row's for SMS sign-in once the row is fixed. It is ""
+// for a row without a mobile, or one that is not a number.
+func (in *inputReader) readMobile(rr *rawInputRow, row *Row) string {
+	if row.Phones.Mobile != "" {
+		return row.Phones.Mobile
+	}
+	if rr.long[fieldMobile] || rr.cells[fieldMobile] == "" {
+		return ""
+	}
+	p, err := phone.Normalize(rr.cells[fieldMobile], in.phone)
+	if err != nil {
+		return ""
+	}
+	return p
 }
 
 // signInNumber is the number SMS sign-in knows mobile m by: m without its

@@ -22,8 +22,9 @@ type Validation struct {
 // and, as a warning, an alternateMobile without a mobile on its row. The
 // same-number check takes every row with a user and a mobile that reads as a
 // number (Row.mobile), invalid or not: an invalid row fixed later still
-// collides. Users are compared by userIdentity. It never touches the network. Memory grows
-// only with the number of distinct mobiles (see mobileOwners).
+// collides. Users are compared by userIdentity. It never touches the
+// network. Memory grows only with the number of distinct mobiles (see
+// mobileOwners).
 func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w io.Writer) (*Validation, Header, error) {
 	v := &Validation{}
 	mobiles := mobileOwners{}

@@ -16,7 +16,9 @@
 // each user's phone methods, into a snapshot that run reads back as input:
 // the journal keeps it through its own line format (snapshot.go; codec.go
 // says what a format gives the journal). Validate and ReadReport are the
-// offline commands' halves.
+// offline commands' halves. A row that names a user that cannot exist
+// (users.go) or an extension too long to dial (validate_checks.go, with
+// validate's checks across rows) is invalid before any request.
 //
 // What lives elsewhere: HTTP, credentials, throttling and what Graph's answers
 // mean are package graphclient's (pipeline asks it through the Graph

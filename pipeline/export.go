@@ -53,7 +53,7 @@ type exporter struct {
 // process reads row's user's phone methods once. Like the processor's, its
 // error is non-nil only when the row must not be recorded (see mustStop).
 func (x *exporter) process(ctx context.Context, row Row) (Result, error) {
-	res := Result{Row: row.Num, User: row.User, Key: row.Key, snap: snapshotLine{upn: row.UserPrincipalName, userID: row.UserID}}
+	res := Result{Row: row.Num, User: row.givenUser(), Key: row.Key, snap: snapshotLine{upn: row.UserPrincipalName, userID: row.UserID}}
 	ms, err := x.g.ListPhoneMethods(ctx, row.User)
 	if err != nil {
 		if err := mustStop(ctx, err); err != nil {

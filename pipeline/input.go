@@ -1317,12 +1317,15 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 		problems = append(problems, rr.problem)
 	}
 	problems = in.readUser(rr, &row, problems)
+	problems = checkUser(&row, problems)
 	switch {
 	case in.usersOnly:
 	case in.snap != nil && rr.status != string(StatusSucceeded):
 		problems = append(problems, snapshotProblem(rr.status, rr.errText))
 	default:
 		problems = in.readPhones(rr, &row, problems)
+		problems = checkPhones(&row.Phones, problems)
+		row.mobile = in.readMobile(rr, &row)
 	}
 	if len(problems) > 0 {
 		row.Invalid = strings.Join(problems, "; ")

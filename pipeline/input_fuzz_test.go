@@ -16,7 +16,7 @@ import (
 
 var (
 	fuzzKeyRE   = regexp.MustCompile(`^[0-9a-f]{16}$`)
-	fuzzGraphRE = regexp.MustCompile(`^\+[1-9][0-9]{0,2} [0-9]{2,17}(x[0-9]{1,20})?$`)
+	fuzzGraphRE = regexp.MustCompile(`^\+[1-9][0-9]{0,2} [0-9]{2,17}(x[0-9]{1,9})?$`)
 )
 
 // fuzzOptions are the ways FuzzReadRows reads its input: opt&7 picks one.
@@ -117,6 +117,14 @@ func checkFuzzRow(t *testing.T, prev, r Row, lim inputLimits) {
 		if p != "" && !fuzzGraphRE.MatchString(p) {
 			t.Fatalf("row %d: got phone %q; want Graph's form", r.Num, p)
 		}
+	}
+	// A valid row's user can exist: an object id in its canonical form, or
+	// a userPrincipalName within Entra's username policy.
+	if id, ok := canonicalObjectID(r.UserID); r.UserID != "" && (!ok || r.User != id) {
+		t.Fatalf("row %d: got user %q for userId %q; want the id's canonical form", r.Num, r.User, r.UserID)
+	}
+	if p := upnProblem(r.User); r.UserID == "" && p != "" {
+		t.Fatalf("row %d: valid with user %q: %s", r.Num, r.User, p)
 	}
 }
 

@@ -67,7 +67,7 @@ type attempt struct {
 // only when the row must not be recorded: the context ended, or the run must
 // stop (*fatalError).
 func (p *processor) process(ctx context.Context, row Row) (Result, error) {
-	a := &attempt{row: row, res: Result{Row: row.Num, User: row.User, Key: row.Key}}
+	a := &attempt{row: row, res: Result{Row: row.Num, User: row.givenUser(), Key: row.Key}}
 	var err error
 	if p.dryRun {
 		err = p.plan(ctx, a)

@@ -152,7 +152,7 @@ type Result struct {
 // invalidResult is the line of a row that cannot be run: no request is made
 // for it.
 func invalidResult(row Row, at time.Time) Result {
-	return Result{Row: row.Num, User: row.User, Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: at,
+	return Result{Row: row.Num, User: row.givenUser(), Status: StatusInvalid, Error: row.Invalid, Key: row.Key, FinishedAt: at,
 		snap: snapshotLine{upn: row.UserPrincipalName, userID: row.UserID}}
 }
 

@@ -9,8 +9,11 @@ type Row struct {
 	// Line is the input's line number where the record starts (1-based, header
 	// is line 1), for messages.
 	Line int
-	// User is the userId when set, else the userPrincipalName, as given
-	// (trimmed).
+	// User is who requests are for: the userId when set, in the canonical
+	// form of an object id (lower-case 8-4-4-4-12, without braces) once it
+	// reads as one, else the userPrincipalName as given (trimmed). Result
+	// lines carry the user as given instead (givenUser); rows of one user
+	// share userIdentity.
 	User string
 	// UserPrincipalName and UserID are the row's two user cells as given
 	// (trimmed; "" for a cell too long to hold): export's snapshot writes
@@ -19,6 +22,10 @@ type Row struct {
 	// Phones holds the normalized numbers in Graph's form ("+1 2065550100x123");
 	// "" where the row has none.
 	Phones Phones[string]
+	// mobile is the row's mobile in Graph's form whenever its cell reads as
+	// a number, even on a row invalid for it (an extension on a mobile):
+	// validate compares it across users (see readMobile).
+	mobile string
 	// Key fingerprints the normalized row (user and phones; with
 	// InputOptions.UsersOnly the user alone): resume redoes a row whose key
 	// changed.

@@ -427,7 +427,7 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 		if row.Invalid != "" {
 			return hand(item{ready: &entry{res: invalidResult(row, r.cfg.Now()), prior: prior}})
 		}
-		return hand(item{task: task{row: row, user: strings.ToLower(row.User), prior: prior}})
+		return hand(item{task: task{row: row, user: userIdentity(row), prior: prior}})
 	})
 	if ferr := flush(ctx); err == nil {
 		err = ferr

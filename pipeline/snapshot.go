@@ -99,6 +99,9 @@ func snapshotProblem(status, errText string) string {
 // come here, so the two keys agree whatever the text.
 func userKeyOf(k *rowKey, userCell, invalidCell string) {
 	user := strings.ToLower(inputText(userCell))
+	if id, ok := canonicalObjectID(user); ok {
+		user = id // the reader's Row.User: "{…}" is the id without braces
+	}
 	if invalidCell == "" {
 		k.begin("user")
 		k.add(user)

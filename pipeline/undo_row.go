@@ -94,7 +94,7 @@ type undoAttempt struct {
 // non-nil only when the row must not be recorded: the context ended, the
 // credential stopped working, or the run's result file cannot be read.
 func (u *undoer) process(ctx context.Context, row Row) (Result, error) {
-	a := &undoAttempt{row: row, res: Result{Row: row.Num, User: row.User, Key: row.Key}}
+	a := &undoAttempt{row: row, res: Result{Row: row.Num, User: row.givenUser(), Key: row.Key}}
 	line, found, err := u.runs.line(row.Key)
 	if err != nil {
 		return Result{}, &fatalError{err}

@@ -3,9 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"strings"
 )
 
 // Validation counts what Validate found.
@@ -17,46 +15,40 @@ type Validation struct {
 }
 
 // Validate reads and normalizes every row offline, as run would, and writes
-// each problem with its row number to w: invalid rows, the same mobile number
-// on two users (SMS sign-in allows a number for one user only), and, as a
-// warning, an alternateMobile without a mobile on its row. It never touches
-// the network. Memory grows only with the number of distinct mobiles (16 bytes
-// each).
+// each problem with its row number to w: invalid rows (among them users that
+// cannot exist and extensions too long to dial: see checkUser, checkPhones),
+// the same mobile number on two users (SMS sign-in allows a number for one
+// user only, and ignores extensions: "+1 2065550100x5" is "+1 2065550100"),
+// and, as a warning, an alternateMobile without a mobile on its row. The
+// same-number check takes every row with a user and a mobile that reads as a
+// number (Row.mobile), invalid or not: an invalid row fixed later still
+// collides. Users are compared by userIdentity. It never touches the
+// network. Memory grows only with the number of distinct mobiles (see
+// mobileOwners).
 func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w io.Writer) (*Validation, Header, error) {
 	v := &Validation{}
-	type owner struct {
-		row  int
-		user uint64
-	}
-	mobiles := map[uint64]owner{}
-	hash := func(s string) uint64 {
-		h := fnv.New64a()
-		h.Write([]byte(s))
-		return h.Sum64()
-	}
+	mobiles := mobileOwners{}
 	h, err := ReadRows(ctx, r, o, func(row Row) error {
 		v.Rows++
-		who := row.User
+		who := row.givenUser()
 		if who == "" {
 			who = "(no user)"
 		}
 		if row.Invalid != "" {
 			v.Invalid++
-			_, err := fmt.Fprintf(w, "row %d (line %d): %s: invalid: %s\n", row.Num, row.Line, who, row.Invalid)
-			return err
+			if _, err := fmt.Fprintf(w, "row %d (line %d): %s: invalid: %s\n", row.Num, row.Line, who, row.Invalid); err != nil {
+				return err
+			}
 		}
-		if m := row.Phones.Mobile; m != "" {
-			k, u := hash(m), hash(strings.ToLower(row.User))
-			if first, ok := mobiles[k]; ok && first.user != u {
+		if m := row.mobile; m != "" && row.User != "" {
+			if first, c, ok := mobiles.claim(row.Num, userIdentity(row), m); ok {
 				v.Problems++
-				if _, err := fmt.Fprintf(w, "row %d (line %d): %s: mobile %s is also the mobile of row %d's user; SMS sign-in allows a number for one user only\n",
-					row.Num, row.Line, who, maskPII(m, showPII), first.row); err != nil {
+				if _, err := fmt.Fprintf(w, "row %d (line %d): %s: %s\n", row.Num, row.Line, who, c.problem(maskPII(m, showPII), first)); err != nil {
 					return err
 				}
-			} else if !ok {
-				mobiles[k] = owner{row.Num, u}
 			}
-		} else if row.Phones.AlternateMobile != "" {
+		}
+		if row.Invalid == "" && row.Phones.Mobile == "" && row.Phones.AlternateMobile != "" {
 			v.Warnings++
 			if _, err := fmt.Fprintf(w, "row %d (line %d): %s: warning: alternateMobile without a mobile: it fails unless the user already has a mobile\n", row.Num, row.Line, who); err != nil {
 				return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,6 +38,9 @@ func writeFile(t *testing.T, dir, name, content string) string {
 type simTenant struct {
 	srv *graphsim.Server
 	env map[string]string
+	// roots, when set, are the CAs trusted instead of srv's: an emulator
+	// behind a server of the test's own (refusingTenant), srv nil.
+	roots *x509.CertPool
 }
 
 // simEnv starts a graphsim server, stopped at the end of the test.
@@ -63,9 +67,17 @@ func (st *simTenant) cli(t *testing.T, ctx context.Context, args ...string) (cod
 	var out, errb bytes.Buffer
 	err := execute(ctx, args, deps{
 		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
-		getenv: func(k string) string { return st.env[k] }, rootCAs: st.srv.CertPool(),
+		getenv: func(k string) string { return st.env[k] }, rootCAs: st.rootCAs(),
 	})
 	return exitCode(err), out.String(), errb.String()
+}
+
+// rootCAs are the CAs the command line trusts for st.
+func (st *simTenant) rootCAs() *x509.CertPool {
+	if st.roots != nil {
+		return st.roots
+	}
+	return st.srv.CertPool()
 }
 
 func TestRunExitCodes(t *testing.T) {

@@ -13,12 +13,15 @@ import (
 	"github.com/phonereg/phonereg/graphclient/graphsim"
 )
 
-// securityInput has a row that succeeds and one whose office number Graph
-// refuses, quoting it in its message ("Invalid phone number \"+1 2065550150x…\"":
-// graphsim takes extensions of at most 10 digits, phonereg up to 20).
+// securityInput has a row that succeeds; one whose office number a
+// refusingTenant refuses, quoting it in its message ("Invalid phone number
+// \"+1 2065550150x1234567890123\"", once it lengthened the extension), and
+// the --sim emulator takes; and one that phonereg itself finds invalid (an
+// extension longer than 9 digits), which no request is sent for.
 const securityInput = "userPrincipalName,mobile,office\n" +
 	"a@contoso.com,+1 206 555 0100,\n" +
-	"pii@contoso.com,,+1 206 555 0150 x1234567890123\n"
+	"pii@contoso.com,,+1 206 555 0150 x1234\n" +
+	"long@contoso.com,,+1 206 555 0151 x1234567890123\n"
 
 // TestRunLeaksNoSecretOrToken runs a whole `phonereg run` with debug logging
 // (one line per HTTP try), JSON logs and --summary-json, the client secret
@@ -33,11 +36,11 @@ func TestRunLeaksNoSecretOrToken(t *testing.T) {
 		setup func(t *testing.T, dir string) (st *simTenant, args []string, secret string)
 	}{
 		{"--auth secret, AZURE_CLIENT_SECRET", func(t *testing.T, dir string) (*simTenant, []string, string) {
-			st := simEnv(t, graphsim.Options{AutoCreateUsers: true})
-			return st, []string{"--auth", "secret"}, st.srv.ClientSecret()
+			st := refusingTenant(t, graphsim.Options{AutoCreateUsers: true})
+			return st, []string{"--auth", "secret"}, st.env["AZURE_CLIENT_SECRET"]
 		}},
 		{"--auth secret, --client-secret-file", func(t *testing.T, dir string) (*simTenant, []string, string) {
-			st := simEnv(t, graphsim.Options{AutoCreateUsers: true})
+			st := refusingTenant(t, graphsim.Options{AutoCreateUsers: true})
 			secret := st.env["AZURE_CLIENT_SECRET"]
 			delete(st.env, "AZURE_CLIENT_SECRET")
 			file := filepath.Join(dir, "secret")
@@ -48,6 +51,7 @@ func TestRunLeaksNoSecretOrToken(t *testing.T) {
 		}},
 		{"--sim", func(t *testing.T, dir string) (*simTenant, []string, string) {
 			// The in-process emulator's secret is unknown here; it starts "sim~".
+			// It takes the pii row's number: only phonereg's invalid row fails.
 			return &simTenant{env: map[string]string{}}, []string{"--sim"}, "sim~"
 		}},
 	}
@@ -67,14 +71,17 @@ func TestRunLeaksNoSecretOrToken(t *testing.T) {
 			}
 			outputs := map[string]string{"stdout": stdout, "stderr": stderr, "result file": readFile(t, out), "summary JSON": readFile(t, summary)}
 			for what, text := range outputs {
-				for _, leak := range []string{secret, "eyJ", "2065550150", "1234567890123"} {
+				for _, leak := range []string{secret, "eyJ", "2065550150", "2065550151", "1234567890123"} {
 					if strings.Contains(text, leak) {
 						t.Errorf("%s holds %q:\n%s", what, leak, text)
 					}
 				}
 			}
-			if !strings.Contains(outputs["result file"], "+1 ******0150x***") {
+			if refuses := st.roots != nil; refuses && !strings.Contains(outputs["result file"], "+1 ******0150x***") {
 				t.Errorf("the result file does not hold Graph's refusal with the number masked:\n%s", outputs["result file"])
+			}
+			if !strings.Contains(outputs["result file"], "long@contoso.com,invalid,,,,,false,\"office: the extension has 13 digits") {
+				t.Errorf("the result file does not hold the row phonereg found invalid:\n%s", outputs["result file"])
 			}
 			if slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, secret) }) {
 				t.Errorf("the command line %q holds the secret", args)
@@ -92,7 +99,7 @@ func TestRunLeaksNoSecretOrToken(t *testing.T) {
 // without a server (--sim), with an empty environment.
 func runWith(t *testing.T, st *simTenant, args ...string) (int, string, string) {
 	t.Helper()
-	if st.srv != nil {
+	if st.srv != nil || st.roots != nil {
 		return st.cli(t, context.Background(), args...)
 	}
 	return cli(t, context.Background(), args...)
@@ -148,7 +155,7 @@ func TestNoFlagTakesASecret(t *testing.T) {
 // numbers Graph quotes in its refusals; the secret and the token stay hidden.
 func TestShowPIIUnmasksGraphMessages(t *testing.T) {
 	dir := t.TempDir()
-	st := simEnv(t, graphsim.Options{AutoCreateUsers: true})
+	st := refusingTenant(t, graphsim.Options{AutoCreateUsers: true})
 	in := writeFile(t, dir, "in.csv", securityInput)
 	out := filepath.Join(dir, "in.results.csv")
 	code, _, stderr := runWith(t, st, "run", "--in", in, "--out", out, "--auth", "secret", "--log-format", "json", "--progress", "none", "--show-pii")
@@ -158,7 +165,7 @@ func TestShowPIIUnmasksGraphMessages(t *testing.T) {
 	if res := readFile(t, out); !strings.Contains(res, "2065550150") {
 		t.Errorf("with --show-pii the result file does not hold Graph's message as it came:\n%s", res)
 	}
-	for _, leak := range []string{st.srv.ClientSecret(), "eyJ"} {
+	for _, leak := range []string{st.env["AZURE_CLIENT_SECRET"], "eyJ"} {
 		if strings.Contains(stderr, leak) {
 			t.Errorf("stderr holds %q", leak)
 		}

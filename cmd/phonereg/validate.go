@@ -24,8 +24,12 @@ func newValidateCmd(d deps) *cobra.Command {
 		Short: "Check an input CSV offline: every row parsed and normalized, each problem with its row number",
 		Long: `validate reads the input as run would, without touching the network, and prints
 each problem with its row number: bad numbers, missing users, rows without a
-phone, the same mobile on two users (SMS sign-in allows a number for one user
-only), and, as a warning, an alternateMobile without a mobile on its row.
+phone, users that cannot exist (a userId that is not an object id, a
+userPrincipalName without its @, with a space, or longer than Entra allows),
+extensions longer than 9 digits, the same mobile on two users (SMS sign-in
+allows a number for one user only, and ignores extensions), and, as a
+warning, an alternateMobile without a mobile on its row. What makes a row
+invalid here makes it invalid in run too: no request is sent for it.
 
 Exit codes: 0 no problems (warnings allowed), 1 problems found, 2 the input
 cannot be read at all.`,
@@ -50,7 +54,8 @@ cannot be read at all.`,
 			if len(h.Ignored) > 0 {
 				fmt.Fprintf(d.stderr, "note: ignoring columns phonereg does not use: %s\n", h.IgnoredSummary())
 			}
-			fmt.Fprintf(out, "%d rows: %d invalid, %d other problems, %d warnings\n", v.Rows, v.Invalid, v.Problems, v.Warnings)
+			fmt.Fprintf(out, "%s: %d invalid, %s, %s\n", quantity(v.Rows, "row", "rows"), v.Invalid,
+				quantity(v.Problems, "other problem", "other problems"), quantity(v.Warnings, "warning", "warnings"))
 			if v.Invalid+v.Problems > 0 {
 				return errRowsFailed
 			}
@@ -65,4 +70,12 @@ cannot be read at all.`,
 	f.BoolVar(&o.showPII, "show-pii", false, "show phone numbers unmasked")
 	requireFlag(cmd, "in")
 	return cmd
+}
+
+// quantity is n with the noun that fits it: "1 row", "2 rows", "0 rows".
+func quantity(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

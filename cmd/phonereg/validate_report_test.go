@@ -24,10 +24,10 @@ func TestValidate(t *testing.T) {
 			"row 8 (line 10): not.a.number@contoso.com: invalid: mobile:",
 			"row 9 (line 11): (no user): invalid: no user",
 			"row 12 (line 14): alternate.only@contoso.com: warning: alternateMobile without a mobile",
-			"13 rows: 2 invalid, 1 other problems, 1 warnings",
+			"13 rows: 2 invalid, 1 other problem, 1 warning",
 		}},
 		{"unmasked with --show-pii", []string{"validate", "--in", "../../samples/users.csv", "--default-region", "US", "--show-pii"}, 1, []string{"mobile +1 2065550101 is also"}},
-		{"clean", []string{"validate", "--in", clean, "--default-region", "US"}, 0, []string{"1 rows: 0 invalid, 0 other problems, 0 warnings"}},
+		{"clean", []string{"validate", "--in", clean, "--default-region", "US"}, 0, []string{"1 row: 0 invalid, 0 other problems, 0 warnings"}},
 		{"national number without a region", []string{"validate", "--in", clean}, 1, []string{"no country code"}},
 		{"unreadable", []string{"validate", "--in", filepath.Join(dir, "nope.csv")}, 2, nil},
 	}

@@ -806,6 +806,22 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 	return sum, runErr
 }
 
+// writeScope says what a run's scope (Limit, OnlyUser) left out.
+func (s *Summary) writeScope(b *strings.Builder) {
+	limited := ""
+	if s.Limited {
+		limited = fmt.Sprintf(", stopped after %d row(s) (--limit)", s.Limit)
+	}
+	switch {
+	case s.OnlyUser != "" && s.Processed+s.Skipped == 0:
+		fmt.Fprintf(b, "  scope:     no row of %s in this input (--only-user): nothing ran\n", s.OnlyUser)
+	case s.OnlyUser != "":
+		fmt.Fprintf(b, "  scope:     only %s's rows (--only-user)%s; %d row(s) left for another run, their lines as they were\n", s.OnlyUser, limited, s.Left)
+	case s.Limited:
+		fmt.Fprintf(b, "  scope:     stopped after %d row(s) (--limit); %d row(s) left for the next run\n", s.Limit, s.Left)
+	}
+}
+
 // String renders the summary for a terminal.
 func (s *Summary) String() string {
 	var b strings.Builder
@@ -833,12 +849,7 @@ func (s *Summary) String() string {
 	if s.DamagedLines > 0 {
 		fmt.Fprintf(&b, "  repaired:  %d damaged line(s) in the result file skipped; their rows were redone\n", s.DamagedLines)
 	}
-	switch {
-	case s.OnlyUser != "":
-		fmt.Fprintf(&b, "  scope:     only %s's rows (--only-user); %d row(s) of other users left for another run, their lines as they were\n", s.OnlyUser, s.Left)
-	case s.Limited:
-		fmt.Fprintf(&b, "  scope:     stopped after %d row(s) (--limit); %d row(s) left for the next run\n", s.Limit, s.Left)
-	}
+	s.writeScope(&b)
 	if s.ForeignLines > 0 {
 		fmt.Fprintf(&b, "  dropped:   %d line(s) of rows not in this input; kept in %s\n", s.ForeignLines, s.Backup)
 	}

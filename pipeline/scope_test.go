@@ -76,7 +76,7 @@ func TestLimitIsACanary(t *testing.T) {
 // lines where they stood, and their failures do not make the exit code.
 func TestLimitCountsRowsThatSend(t *testing.T) {
 	e := newEnv(t, graphsim.Options{AutoCreateUsers: true})
-	// Rows 1–4 done earlier; row 9 failed earlier (invalid).
+	// u1–u4 done earlier, and bad@ invalid (its line is final).
 	if _, err, _ := e.run(t, context.Background(), exportOf(1, 4)+"bad@contoso.com,12\n", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestOnlyUser(t *testing.T) {
 			t.Errorf("another user's line changed or went: %s\nfile:\n%s", l, after)
 		}
 	}
-	if !strings.Contains(sum.String(), "only TAKEN@contoso.COM's rows (--only-user); 0 row(s) of other users left") {
+	if !strings.Contains(sum.String(), "only TAKEN@contoso.COM's rows (--only-user); 0 row(s) left for another run") {
 		t.Errorf("the summary does not say its scope:\n%s", sum)
 	}
 	if ms, _ := e.srv.Methods("taken@contoso.com"); len(ms) != 1 || ms[0].PhoneNumber != "+1 2065550101" {
@@ -166,5 +166,10 @@ func TestOnlyUserMatchesUserID(t *testing.T) {
 	}
 	if len(rows) != 1 || rows[2].User != id || sum.Left != 1 {
 		t.Errorf("got %d rows (%+v), left=%d; want row 2 only, 1 left", len(rows), rows, sum.Left)
+	}
+	// A user the input does not have: nothing runs, and the summary says so.
+	sum, err, _ = e.run(t, context.Background(), input, func(c *Config) { c.OnlyUser = "nobody@contoso.com" })
+	if err != nil || sum.Processed != 0 || !strings.Contains(sum.String(), "no row of nobody@contoso.com in this input") {
+		t.Errorf("an unknown user: got %v, processed=%d:\n%s", err, sum.Processed, sum)
 	}
 }

@@ -18,6 +18,7 @@ type scope struct {
 	taken int    // rows handed to workers so far
 }
 
+// newScope is the scope cfg asks for.
 func newScope(cfg Config) scope {
 	return scope{limit: max(cfg.Limit, 0), user: strings.TrimSpace(cfg.OnlyUser)}
 }

@@ -25,6 +25,7 @@ work=$(cd "$work" && pwd)
 sim=$!
 trap 'kill "$sim" 2>/dev/null' EXIT INT TERM
 for _ in $(seq 100); do grep -qs SSL_CERT_FILE "$work/sim/sim.env" && break; sleep 0.1; done
+grep -qs SSL_CERT_FILE "$work/sim/sim.env" || { echo "phonereg sim did not start: see $work/sim.log" >&2; exit 1; }
 . "$work/sim/sim.env"
 
 # inbox DIR DOMAIN DIGIT: the recipes' sample input as DIR/inbox/users.csv,

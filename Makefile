@@ -5,7 +5,7 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN     := bin/phonereg
 
-.PHONY: all build test lint fmt tidy demo bench fuzz torture clean
+.PHONY: all build test lint fmt tidy demo demo-recipes bench fuzz torture clean
 
 all: lint test build
 
@@ -76,6 +76,13 @@ demo: build
 	@echo
 	@echo "The result file is $(CURDIR)/$(DEMO_OUT). The emulator on its own: ./$(BIN) sim --state-dir sim-state --auto-users (README.md)."
 
+## demo-recipes: every recipe in samples/recipes (Kubernetes CronJob, systemd, cron, the HR
+## nightly delta) runs its phonereg command on its sample input against one `phonereg sim`
+## process; needs no kubectl, systemd or cron (samples/recipes/demo.sh says what it changes)
+DEMO_RECIPES ?= demo-recipes
+demo-recipes: build
+	@PHONEREG=./$(BIN) DEMO_DIR=$(DEMO_RECIPES) sh samples/recipes/demo.sh
+
 ## bench: benchmarks with memory figures, then the flow-control table (about 6 minutes
 ## on 2 cores; also written to flow-bench.json). FLOW_SECONDS, FLOW_LOAD tune it.
 bench:
@@ -108,4 +115,4 @@ fuzz:
 	$(GO) test ./pipeline/internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 
 clean:
-	rm -rf bin sim-state demo-sim demo.results.csv demo.results.csv.bak demo.before.csv demo.after.csv demo.update.results.csv demo.update.results.undo.csv
+	rm -rf bin sim-state demo-sim $(DEMO_RECIPES) demo.results.csv demo.results.csv.bak demo.before.csv demo.after.csv demo.update.results.csv demo.update.results.undo.csv

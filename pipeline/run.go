@@ -67,6 +67,15 @@ type Config struct {
 	// then in flight and the grace period they have to finish: for the
 	// command to say what happens next.
 	OnStop func(inFlight int, grace time.Duration)
+	// Limit, when positive, is the most rows handed to workers: a canary
+	// run. Rows finished earlier and invalid rows send no request and do
+	// not count; once Limit rows were handed out, the rest of the input is
+	// read only to be passed over (scope.go), and the run is not complete.
+	Limit int
+	// OnlyUser, when set, is the one user whose rows run (matched to a
+	// row's userPrincipalName or userId, case-insensitively); every other
+	// row is passed over.
+	OnlyUser string
 }
 
 // Progress is the run's progress so far.
@@ -75,8 +84,9 @@ type Progress struct {
 	// Failed and Invalid are those of them that are failed or partial, and
 	// invalid.
 	Done, Failed, Invalid int
-	// Skipped counts the rows an earlier run had finished (read so far);
-	// SkippedFailed those of them that did not succeed.
+	// Skipped counts the rows an earlier run had finished, or out of the
+	// run's scope (Limit, OnlyUser), read so far; SkippedFailed those an
+	// earlier run finished that did not succeed.
 	Skipped, SkippedFailed int
 }
 
@@ -113,15 +123,34 @@ type Summary struct {
 	StartedAt  time.Time `json:"startedAt"`
 	FinishedAt time.Time `json:"finishedAt"`
 	// Interrupted is set when the run stopped before the end of the input.
-	Interrupted bool          `json:"interrupted"`
+	Interrupted bool `json:"interrupted"`
+	// Limit and OnlyUser are Config's: the run's scope. Limited is set when
+	// Limit stopped the run's work before the end of the input; Left counts
+	// the rows the scope passed over (past the limit, of other users) that
+	// no earlier run finished: a run without Limit and OnlyUser does them.
+	// The lines of passed-over rows stay as they were.
+	Limit    int    `json:"limit,omitempty"`
+	OnlyUser string `json:"onlyUser,omitempty"`
+	Limited  bool   `json:"limited,omitempty"`
+	Left     int    `json:"left,omitempty"`
+	// scoped is set when the run did not take in every row (Limit passed
+	// over rows, or OnlyUser is set); scopeFailed counts the rows in scope
+	// that did not succeed.
+	scoped      bool
+	scopeFailed int
 	Elapsed     time.Duration `json:"-"`
 	ElapsedSecs float64       `json:"elapsedSeconds"`
 	DryRun      bool          `json:"dryRun"`
 }
 
 // Failed counts the rows of the result file that are not succeeded (or
-// planned, for a dry run).
+// planned, for a dry run). For a run whose scope left rows out (Limit,
+// OnlyUser) it counts only the rows in scope, run now or finished earlier:
+// the exit code says what the rows this run took in deserve.
 func (s *Summary) Failed() int {
+	if s.scoped {
+		return s.scopeFailed
+	}
 	n := 0
 	for st, c := range s.ByStatus {
 		if !st.ok() {
@@ -176,7 +205,8 @@ func runCodecJob(ctx context.Context, command string, cfg Config, w rowWorker, c
 		cfg:  cfg,
 		proc: w,
 		j:    j,
-		sum:  &Summary{Command: command, ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun, StartedAt: start.UTC().Truncate(time.Millisecond)},
+		sum: &Summary{Command: command, ResultFile: cfg.Out, Outcomes: Outcomes{}, DryRun: cfg.DryRun, StartedAt: start.UTC().Truncate(time.Millisecond),
+			Limit: max(cfg.Limit, 0), OnlyUser: strings.TrimSpace(cfg.OnlyUser)},
 	}
 	if p, ok := w.(*processor); ok && !cfg.DryRun {
 		p.intent = r.recordIntent
@@ -244,8 +274,12 @@ type runner struct {
 	j      *journal
 	sum    *Summary // the writer's until the stages are over
 	header Header   // the reader's until the stages are over
-	// readAll is set by the reader when it read the input to its end.
-	readAll bool
+	// readAll is set by the reader when it read the input to its end;
+	// passed, left and limited, when it is done, as in reader and
+	// Summary.Limited.
+	readAll      bool
+	passed, left int
+	limited      bool
 	// priorLines reads the earlier run's lines for the reader.
 	priorLines *lineReader
 	// intents carries the lines workers need durable before they go on
@@ -297,8 +331,13 @@ type entry struct {
 	skipped []skipped
 }
 
-// skipped is a row an earlier run finished: row n is that run's line i.
-type skipped struct{ n, i int }
+// skipped is a row an earlier run finished: row n is that run's line i; or,
+// with passed, a row out of the run's scope, whose line, if it has one (i ≥
+// 0), stays as it was.
+type skipped struct {
+	n, i   int
+	passed bool
+}
 
 // finished is a worker's finished row: its entry for the writer, and the
 // user whose next row may now run.
@@ -380,63 +419,106 @@ func (r *runner) abortAfterGrace(drain context.Context) (abort context.Context, 
 }
 
 // read is the producer: the input in order, each row either a task, an
-// invalid row's result, or counted as finished earlier. It stops when drain
-// is done (the rows it did not read have no line, so a resumed run does
-// them), and closes items.
+// invalid row's result, counted as finished earlier, or passed over (out of
+// the run's scope: scope.go). It stops when drain is done (the rows it did
+// not read have no line, so a resumed run does them), and closes items.
 func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 	defer close(items)
 	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(drain, cancel)
 	defer stop()
-	hand := func(it item) error { return send(readCtx, items, it) }
-	// Rows finished earlier go to the writer in groups; a group is sent even
-	// when reading is cut short, so that the summary has them all.
-	var earlier []skipped
-	flush := func(ctx context.Context) error {
-		if len(earlier) == 0 {
-			return nil
-		}
-		if err := send(ctx, items, item{ready: &entry{skipped: earlier}}); err != nil {
-			return err
-		}
-		earlier = nil
-		return nil
-	}
-	rule := resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.smsStep()}
+	rd := &reader{r: r, items: items, scope: newScope(r.cfg),
+		rule: resumeRule{retryFailed: r.cfg.RetryFailed, onExisting: r.cfg.OnExisting, sms: r.cfg.smsStep()}}
 	var err error
-	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error {
-		i, found := r.j.prior.find(r.lineKey(row.Key))
-		if found && rule.done(r.j.prior.lines[i].state()) {
-			earlier = append(earlier, skipped{row.Num, i})
-			if len(earlier) < 4096 {
-				return nil
-			}
-			return flush(readCtx)
-		}
-		if err := flush(readCtx); err != nil {
-			return err
-		}
-		prior := 0
-		if found {
-			prior = i + 1
-			if err := r.carryReplaced(&row, r.j.prior.lines[i]); err != nil {
-				return err
-			}
-		}
-		if row.Invalid != "" {
-			return hand(item{ready: &entry{res: invalidResult(row, r.cfg.Now()), prior: prior}})
-		}
-		return hand(item{task: task{row: row, user: userIdentity(row), prior: prior}})
-	})
-	if ferr := flush(ctx); err == nil {
+	r.header, err = ReadRows(readCtx, r.cfg.Input, r.cfg.Read, func(row Row) error { return rd.row(readCtx, row) })
+	if ferr := rd.flush(ctx); err == nil {
 		err = ferr
 	}
+	r.left, r.passed, r.limited = rd.left, rd.passed, rd.scope.reached() && rd.passed > 0
 	if err != nil && drain.Err() != nil && errors.Is(err, context.Canceled) {
 		return nil // interrupted: stop reading, let rows in flight finish
 	}
 	r.readAll = err == nil
 	return err
+}
+
+// reader is the read stage's state over one pass of the input.
+type reader struct {
+	r     *runner
+	items chan<- item
+	rule  resumeRule
+	scope scope
+	// earlier are rows finished earlier or passed over, on their way to the
+	// writer in groups; a group is sent even when reading is cut short, so
+	// that the summary has them all.
+	earlier []skipped
+	// passed counts the rows out of scope; left, those of them no earlier
+	// run finished.
+	passed, left int
+}
+
+// row sorts one row of the input: into a task, an invalid row's result, a
+// row finished earlier, or a row passed over.
+func (rd *reader) row(ctx context.Context, row Row) error {
+	r := rd.r
+	i, found := r.j.prior.find(r.lineKey(row.Key))
+	done := found && rd.rule.done(r.j.prior.lines[i].state())
+	if !rd.scope.admits(row) {
+		return rd.passOver(ctx, row, i, found, done)
+	}
+	if done {
+		return rd.later(ctx, skipped{n: row.Num, i: i})
+	}
+	if err := rd.flush(ctx); err != nil {
+		return err
+	}
+	prior := 0
+	if found {
+		prior = i + 1
+		if err := r.carryReplaced(&row, r.j.prior.lines[i]); err != nil {
+			return err
+		}
+	}
+	if row.Invalid != "" {
+		return send(ctx, rd.items, item{ready: &entry{res: invalidResult(row, r.cfg.Now()), prior: prior}})
+	}
+	rd.scope.took()
+	return send(ctx, rd.items, item{task: task{row: row, user: userIdentity(row), prior: prior}})
+}
+
+// passOver leaves a row out of scope as it was: its earlier line i, when
+// found, stays the row's line.
+func (rd *reader) passOver(ctx context.Context, row Row, i int, found, done bool) error {
+	rd.passed++
+	if !done {
+		rd.left++
+	}
+	if !found {
+		i = -1
+	}
+	return rd.later(ctx, skipped{n: row.Num, i: i, passed: true})
+}
+
+// later queues s for the writer, sending the group once it is large.
+func (rd *reader) later(ctx context.Context, s skipped) error {
+	rd.earlier = append(rd.earlier, s)
+	if len(rd.earlier) < 4096 {
+		return nil
+	}
+	return rd.flush(ctx)
+}
+
+// flush sends the queued group to the writer.
+func (rd *reader) flush(ctx context.Context) error {
+	if len(rd.earlier) == 0 {
+		return nil
+	}
+	if err := send(ctx, rd.items, item{ready: &entry{skipped: rd.earlier}}); err != nil {
+		return err
+	}
+	rd.earlier = nil
+	return nil
 }
 
 // lineKey is the key under which this run records a row of key k: k, or
@@ -583,6 +665,9 @@ func (r *runner) write(ctx context.Context, entries <-chan entry) error {
 	tick := time.NewTicker(r.cfg.SyncInterval)
 	defer tick.Stop()
 	w := &lineWriter{r: r}
+	// The rows in scope that did not succeed, for the exit code of a run
+	// whose scope passed over rows (Summary.Failed).
+	defer func() { r.sum.scopeFailed = w.prog.Failed + w.prog.Invalid + w.prog.SkippedFailed }()
 	for {
 		select {
 		case e, ok := <-entries:
@@ -619,6 +704,8 @@ type lineWriter struct {
 	batch    []Result
 	isIntent []bool // of batch: an intent line, not a row's result
 	prog     Progress
+	// passedOver counts the rows out of the run's scope.
+	passedOver int
 	// skippedSeen: rows finished earlier arrived since the last report.
 	skippedSeen bool
 }
@@ -627,14 +714,10 @@ type lineWriter struct {
 func (w *lineWriter) add(e entry) error {
 	r := w.r
 	if e.res.Row == 0 {
-		for _, sk := range e.skipped {
-			r.j.skip(sk.n, sk.i)
-			if !r.j.prior.lines[sk.i].state().status().ok() {
-				w.prog.SkippedFailed++
-			}
-		}
-		r.sum.Skipped += len(e.skipped)
-		w.prog.Skipped = r.sum.Skipped
+		failed, passed := r.skipRows(e.skipped)
+		w.prog.SkippedFailed += failed
+		w.passedOver += passed
+		w.prog.Skipped = r.sum.Skipped + w.passedOver
 		w.skippedSeen = true
 		return nil
 	}
@@ -704,6 +787,27 @@ func (w *lineWriter) report() {
 	}
 }
 
+// skipRows records rows the reader did not hand out: rows an earlier run
+// finished keep that run's line, and so do rows out of scope that have one.
+// It returns how many of the former did not succeed, and how many rows were
+// out of scope. Called by the writer only.
+func (r *runner) skipRows(rows []skipped) (failed, passed int) {
+	for _, sk := range rows {
+		if sk.i >= 0 {
+			r.j.skip(sk.n, sk.i)
+		}
+		if sk.passed {
+			passed++
+			continue
+		}
+		r.sum.Skipped++
+		if !r.j.prior.lines[sk.i].state().status().ok() {
+			failed++
+		}
+	}
+	return failed, passed
+}
+
 func (r *runner) logRow(res Result) {
 	lvl := zap.InfoLevel
 	if !res.Status.ok() {
@@ -746,7 +850,12 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 	if errors.As(runErr, &ie) && r.j.abandon() {
 		return nil, runErr
 	}
-	complete := r.readAll && runErr == nil && drain.Err() == nil
+	// A run whose scope passed over rows, or that was asked for one user's
+	// rows, has not seen every row: as after an interruption, no line is
+	// dropped.
+	scoped := r.passed > 0 || strings.TrimSpace(r.cfg.OnlyUser) != ""
+	complete := r.readAll && !scoped && runErr == nil && drain.Err() == nil
+	sum.Left, sum.Limited, sum.scoped = r.left, r.limited, scoped
 	c, cerr := r.j.compact(complete)
 	sum.Elapsed = time.Since(start)
 	sum.ElapsedSecs = sum.Elapsed.Seconds()
@@ -770,6 +879,22 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 		}
 	}
 	return sum, runErr
+}
+
+// writeScope says what a run's scope (Limit, OnlyUser) left out.
+func (s *Summary) writeScope(b *strings.Builder) {
+	limited := ""
+	if s.Limited {
+		limited = fmt.Sprintf(", stopped after %d row(s) (--limit)", s.Limit)
+	}
+	switch {
+	case s.OnlyUser != "" && s.Processed+s.Skipped == 0:
+		fmt.Fprintf(b, "  scope:     no row of %s in this input (--only-user): nothing ran\n", s.OnlyUser)
+	case s.OnlyUser != "":
+		fmt.Fprintf(b, "  scope:     only %s's rows (--only-user)%s; %d row(s) left for another run, their lines as they were\n", s.OnlyUser, limited, s.Left)
+	case s.Limited:
+		fmt.Fprintf(b, "  scope:     stopped after %d row(s) (--limit); %d row(s) left for the next run\n", s.Limit, s.Left)
+	}
 }
 
 // String renders the summary for a terminal.
@@ -802,6 +927,7 @@ func (s *Summary) String() string {
 	if s.DamagedLines > 0 {
 		fmt.Fprintf(&b, "  repaired:  %d damaged line(s) in the result file skipped; their rows were redone\n", s.DamagedLines)
 	}
+	s.writeScope(&b)
 	if s.ForeignLines > 0 {
 		fmt.Fprintf(&b, "  dropped:   %d line(s) of rows not in this input; kept in %s\n", s.ForeignLines, s.Backup)
 	}

@@ -23,6 +23,7 @@ type exportOptions struct {
 	workers     int
 	grace       time.Duration
 	summaryJSON string
+	scope       scopeOptions
 	conn        connOptions
 	logs        logOptions
 }
@@ -81,6 +82,7 @@ failure, 130 interrupted (run again to resume).`,
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long reads in flight may take to finish (positive)")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
 	requireFlag(cmd, "in")
+	o.scope.register(cmd, "read")
 	o.conn.register(cmd)
 	o.logs.register(cmd)
 	return cmd
@@ -124,6 +126,7 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
 		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
 	}
+	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Export(ctx, client, cfg)
 	prog.finish()
 	return finishJob(d, o.summaryJSON, o.in, sum, client, runErr)

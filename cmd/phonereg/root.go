@@ -67,7 +67,11 @@ that was stopped or crashed resumes from it.`,
 		return &usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
 	})
 	root.AddCommand(newRunCmd(d), newUndoCmd(d), newExportCmd(d), newValidateCmd(d), newReportCmd(d), newSimCmd(d), newVersionCmd(d))
+	// Before the completion command is added: it writes its script to the
+	// output root has then.
+	root.SetOut(d.stdout)
 	addCompletionCmd(root)
+	registerCompletions(root)
 	return root
 }
 
@@ -110,13 +114,16 @@ func requireFlag(cmd *cobra.Command, names ...string) {
 
 // addCompletionCmd adds cobra's completion command and its command per
 // shell now rather than when root executes, so that their argument checks
-// can be usage errors too.
+// can be usage errors too. The completion command itself runs (printing its
+// help) so that cobra checks its arguments: a shell it does not know is a
+// usage error, not its help with exit 0.
 func addCompletionCmd(root *cobra.Command) {
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() != "completion" {
 			continue
 		}
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 		for _, c := range append(c.Commands(), c) {
 			if c.Args != nil {
 				c.Args = usageArgs(c.Args)

@@ -41,6 +41,7 @@ type runOptions struct {
 	workers       int
 	grace         time.Duration
 	summaryJSON   string
+	scope         scopeOptions
 	conn          connOptions
 	logs          logOptions
 }
@@ -147,6 +148,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish (positive)")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
 	requireFlag(cmd, "in")
+	o.scope.register(cmd, "run")
 	o.conn.register(cmd)
 	o.logs.register(cmd)
 	return cmd
@@ -193,6 +195,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
 		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
 	}
+	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()
 	return finishJob(d, o.summaryJSON, o.in, sum, client, runErr)

@@ -26,6 +26,7 @@ type undoOptions struct {
 	workers          int
 	grace            time.Duration
 	summaryJSON      string
+	scope            scopeOptions
 	conn             connOptions
 	logs             logOptions
 }
@@ -85,6 +86,7 @@ error, unreadable input or result file, 3 authentication or permission failure,
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish (positive)")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
 	requireFlag(cmd, "in", "results")
+	o.scope.register(cmd, "undo")
 	o.conn.register(cmd)
 	o.logs.register(cmd)
 	return cmd
@@ -128,6 +130,7 @@ func undoJob(ctx context.Context, d deps, o undoOptions) error {
 		Workers: o.workers, Concurrency: client.Concurrency, RetryFailed: o.retryFailed, Grace: o.grace,
 		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
 	}}
+	o.scope.apply(&cfg.Config)
 	sum, undoErr := pipeline.Undo(ctx, client, cfg)
 	prog.finish()
 	return finishJob(d, o.summaryJSON, o.in, sum, client, undoErr)

@@ -38,6 +38,10 @@ type InputOptions struct {
 	// of a phone field is refused, and a row's key is its user, lower-cased
 	// (see userKey).
 	UsersOnly bool
+	// From names a legacy provider's export (a Preset: mfa-server, okta,
+	// duo) whose columns and rules give the fields; "" reads phonereg's
+	// own columns. Maps override the preset's fields (see preset.go).
+	From string
 }
 
 // Header describes the input's header row.
@@ -185,7 +189,7 @@ func readRows(ctx context.Context, r io.Reader, o InputOptions, lim inputLimits,
 		}
 		raw, err := in.next()
 		if err == io.EOF {
-			return in.header, nil
+			return in.header, in.flushPreset(fn)
 		}
 		if err != nil && ctx.Err() != nil {
 			return in.header, ctx.Err() // it gave way in Read
@@ -193,7 +197,7 @@ func readRows(ctx context.Context, r io.Reader, o InputOptions, lim inputLimits,
 		if err != nil {
 			return in.header, err
 		}
-		if err := fn(in.row(&raw)); err != nil {
+		if err := in.emit(&raw, fn); err != nil {
 			return in.header, err
 		}
 	}
@@ -210,6 +214,11 @@ type rawInputRow struct {
 	// status and errText are a snapshot's cells of those names (see
 	// inputReader.snap).
 	status, errText string
+	// src holds the cells of the columns a --from preset reads (nil without
+	// one); notes and noPhone are what its rules said of the row (preset.go).
+	src     []string
+	notes   []string
+	noPhone string
 }
 
 // inputReader is an opened input: the header read and the fields located.
@@ -227,6 +236,8 @@ type inputReader struct {
 	// usersOnly is not set).
 	usersOnly bool
 	snap      *snapshotInput
+	// preset reads a --from preset's columns and applies its rules.
+	preset *presetReader
 }
 
 // snapshotInput locates the columns of an input that export wrote whose
@@ -328,6 +339,9 @@ func checkInputOptions(o InputOptions) (region string, maps [numInputFields]*map
 		return "", maps, &InputError{Msg: fmt.Sprintf("--delimiter %q cannot separate cells", o.Delimiter)}
 	}
 	maps, err = parseMapSpecs(o.Maps)
+	if err == nil && o.From != "" {
+		err = checkPresetName(o.From)
+	}
 	if err == nil && o.UsersOnly {
 		for f := fieldMobile; f < numInputFields; f++ {
 			if m := maps[f]; m != nil {
@@ -348,6 +362,10 @@ func newInputReader(r io.Reader, o InputOptions, lim inputLimits) (*inputReader,
 	in.phone = PhoneOptions{DefaultRegion: region}
 	in.keyTag = region + "\x00" + strings.Join(o.Maps, "\x00")
 	in.usersOnly = o.UsersOnly
+	if o.From != "" {
+		in.preset = newPresetReader(o.From, maps, in.phone)
+		in.keyTag += "\x00from\x00" + in.preset.p.Name
+	}
 
 	in.buf = bufio.NewReaderSize(r, inputBufferSize)
 	if err := in.skipBOM(); err != nil {
@@ -596,13 +614,20 @@ func (in *inputReader) locate(maps [numInputFields]*mapSpec, line int) error {
 			markUsed(used, byName[foldColumnName(inputFieldNames[f])]) // known, not read
 			continue
 		}
+		if in.preset != nil && maps[f] == nil {
+			continue // the preset's (see presetReader.locate)
+		}
 		s, err := fieldSourceOf(f, maps[f], cols, byName, column)
 		if err != nil {
 			return err
 		}
 		in.sources[f] = s
 	}
-	in.locateSnapshot(byName, used)
+	if in.preset == nil {
+		in.locateSnapshot(byName, used)
+	} else if err := in.preset.locate(in, used, line); err != nil {
+		return err
+	}
 	for i, c := range cols {
 		if !used[i] && c != "" {
 			in.header.Ignored = append(in.header.Ignored, c)
@@ -674,6 +699,9 @@ func (in *inputReader) checkFields(line int) error {
 	delim := ""
 	if in.header.Delimiter != ',' {
 		delim = fmt.Sprintf(", reading cells separated by %q", in.header.Delimiter)
+	}
+	if in.preset != nil {
+		return in.preset.checkFields(in, line, delim)
 	}
 	if in.sources[fieldUPN] == nil && in.sources[fieldUserID] == nil {
 		return &InputError{Line: line, Msg: fmt.Sprintf("no user column: the header needs userPrincipalName or userId (it has: %s%s); or use --map userPrincipalName=COLUMN", quoteColumns(cols), delim)}
@@ -813,6 +841,9 @@ func (in *inputReader) next() (rawInputRow, error) {
 		}
 		if in.snap != nil {
 			rr.status, rr.errText = inputCell(rec, in.snap.status), inputCell(rec, in.snap.err)
+		}
+		if in.preset != nil {
+			rr.src = in.preset.cells(rec)
 		}
 		return rr, nil
 	}
@@ -1327,12 +1358,17 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 	if len(problems) > 0 {
 		row.Invalid = strings.Join(problems, "; ")
 	}
+	row.Notes = rr.notes
 	switch {
 	case in.usersOnly:
 		row.Key = userKey(&in.key, cell(row.User), cell(row.Invalid))
 	case row.Invalid != "" && in.snap != nil:
 		// What export found decides the row as well as its cells.
 		row.Key = in.key.invalid(in.keyTag+"\x00snapshot\x00"+rr.status, &rr.cells)
+	case row.Invalid != "" && rr.src != nil:
+		// A preset's rules read more cells than the fields: all of them
+		// decide the row.
+		row.Key = in.key.invalid(in.keyTag+"\x00"+strings.Join(rr.src, "\x00"), &rr.cells)
 	case row.Invalid != "":
 		row.Key = in.key.invalid(in.keyTag, &rr.cells)
 	default:
@@ -1389,9 +1425,15 @@ func (in *inputReader) readPhones(rr *rawInputRow, row *Row, problems []string) 
 			problems = append(problems, inputFieldNames[f]+": "+err.Error())
 			continue
 		}
+		if t != graphclient.Office && strings.ContainsRune(p, 'x') {
+			problems = append(problems, extensionProblem(t, p))
+			continue
+		}
 		row.Phones.Set(t, p)
 	}
-	if phones == 0 {
+	if phones == 0 && rr.noPhone != "" {
+		problems = append(problems, rr.noPhone)
+	} else if phones == 0 {
 		msg := "no phone: " + in.phoneColumns() + " empty"
 		if in.snap != nil {
 			msg += " (export found no phone method for this user; run adds and updates numbers, it removes none)"
@@ -1421,10 +1463,16 @@ func userTextProblem(s string) string {
 }
 
 func (in *inputReader) userColumns() string {
+	if in.preset != nil {
+		return in.preset.userColumns(in)
+	}
 	return in.listFields(fieldUPN, fieldUserID, "is", "are")
 }
 
 func (in *inputReader) phoneColumns() string {
+	if in.preset != nil {
+		return in.preset.phoneColumns(in)
+	}
 	return in.listFields(fieldMobile, fieldOffice, "is", "are")
 }
 

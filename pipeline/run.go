@@ -391,6 +391,9 @@ func (r *runner) read(ctx, drain context.Context, items chan<- item) error {
 				return err
 			}
 		}
+		if _, ok := r.proc.(*processor); ok {
+			logRowNotes(r.cfg.Logger, row) // run's, not undo's: they are about what it adds
+		}
 		if row.Invalid != "" {
 			return hand(item{ready: &entry{res: invalidResult(row, r.cfg.Now()), prior: prior}})
 		}

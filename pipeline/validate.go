@@ -13,15 +13,16 @@ type Validation struct {
 	Rows     int // data rows read
 	Invalid  int // rows run would record as invalid
 	Problems int // other problems: the same mobile on two users
-	Warnings int // rows that may fail: alternateMobile without a mobile
+	Warnings int // rows that may fail (alternateMobile without a mobile), and a preset's notes
 }
 
 // Validate reads and normalizes every row offline, as run would, and writes
 // each problem with its row number to w: invalid rows, the same mobile number
-// on two users (SMS sign-in allows a number for one user only), and, as a
-// warning, an alternateMobile without a mobile on its row. It never touches
-// the network. Memory grows only with the number of distinct mobiles (16 bytes
-// each).
+// on two users (SMS sign-in allows a number for one user only), and, as
+// warnings, an alternateMobile without a mobile on its row and the notes of
+// a --from preset (Row.Notes). It never touches the network. Memory grows
+// only with the number of distinct mobiles (16 bytes each) and, with a
+// preset of one row per phone, of users.
 func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w io.Writer) (*Validation, Header, error) {
 	v := &Validation{}
 	type owner struct {
@@ -39,6 +40,12 @@ func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w 
 		who := row.User
 		if who == "" {
 			who = "(no user)"
+		}
+		for _, n := range row.Notes {
+			v.Warnings++
+			if _, err := fmt.Fprintf(w, "row %d (line %d): %s: warning: %s\n", row.Num, row.Line, who, n); err != nil {
+				return err
+			}
 		}
 		if row.Invalid != "" {
 			v.Invalid++

@@ -14,6 +14,7 @@ type validateOptions struct {
 	defaultRegion string
 	maps          []string
 	delimiter     string
+	from          string
 	showPII       bool
 }
 
@@ -30,10 +31,11 @@ only), and, as a warning, an alternateMobile without a mobile on its row.
 Exit codes: 0 no problems (warnings allowed), 1 problems found, 2 the input
 cannot be read at all.`,
 		Example: `  phonereg validate --in users.csv --default-region US
-  phonereg validate --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'`,
+  phonereg validate --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'
+  phonereg validate --in okta-factors.csv --from okta`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+			read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps, o.from)
 			if err != nil {
 				return err
 			}
@@ -62,6 +64,7 @@ cannot be read at all.`,
 	f.StringVar(&o.defaultRegion, "default-region", "", "region for numbers written without a country code, e.g. US, GB, DE")
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
+	registerFrom(cmd, &o.from)
 	f.BoolVar(&o.showPII, "show-pii", false, "show phone numbers unmasked")
 	requireFlag(cmd, "in")
 	return cmd

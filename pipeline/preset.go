@@ -146,16 +146,21 @@ type presetReader struct {
 	// handed on.
 	group     []rawInputRow
 	groupUser string
-	// users holds, per user (a hash of the folded name), the types earlier
-	// groups gave it and that it was seen (userSeen): rows of a user that do
-	// not stand together still get one phone per type. 9 bytes and a map
-	// entry a user, for presets of one row per phone only.
-	users map[uint64]uint8
+	// lastUser is the user of the group handed on last.
+	lastUser string
+	// users holds, per user (a hash of the folded name), what earlier groups
+	// gave it: rows of a user that do not stand together, or more than a
+	// group holds, still get one phone per type. 24 bytes and a map entry a
+	// user, for presets of one row per phone only.
+	users map[uint64]presetUser
 }
 
-// userSeen marks a user in presetReader.users; the low bits are the types
-// its rows took, by typeBit.
-const userSeen = 1 << 7
+// presetUser is what earlier groups gave a user: the types they took (bits
+// by typeBit) and a hash of each one's number (numberHash).
+type presetUser struct {
+	taken  uint8
+	number [3]uint32
+}
 
 // maxPresetGroup bounds a group: a user's later rows start a new group,
 // which still knows the types the earlier took.
@@ -167,7 +172,7 @@ func newPresetReader(name string, maps [numInputFields]*mapSpec, o PhoneOptions)
 		r.mapped[f] = m != nil
 	}
 	if r.p.phone != nil {
-		r.users = map[uint64]uint8{}
+		r.users = map[uint64]presetUser{}
 	}
 	return r
 }
@@ -410,7 +415,7 @@ func phoneField(t graphclient.PhoneType) int {
 	return fieldMobile + typeIndex(t)
 }
 
-// typeBit is phone type t's bit in presetReader.users.
+// typeBit is phone type t's bit in presetUser.taken.
 func typeBit(t graphclient.PhoneType) uint8 {
 	return 1 << typeIndex(t)
 }
@@ -425,23 +430,52 @@ func userHash(user string) uint64 {
 	return h.Sum64()
 }
 
+// numberHash is a number in Graph's form as presetUser keeps it: a hash
+// that ignores spaces and case, as sameNumber does.
+func numberHash(n string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToLower(strings.ReplaceAll(n, " ", ""))))
+	return h.Sum32()
+}
+
 // presetSlots are the types a group gives its user, by typeIndex: which
 // row took each (an index in the group; -1 none) and its number,
-// normalized; earlier has the bits of the types earlier groups took.
+// normalized; earlier is what earlier groups took.
 type presetSlots struct {
-	earlier uint8
+	earlier presetUser
 	at      [3]int
 	number  [3]string
 }
 
 // free reports whether no row took type t.
 func (s *presetSlots) free(t graphclient.PhoneType) bool {
-	return s.earlier&typeBit(t) == 0 && s.at[typeIndex(t)] < 0
+	return s.earlier.taken&typeBit(t) == 0 && s.at[typeIndex(t)] < 0
+}
+
+// holds reports whether a row took type k (a typeIndex) with number n.
+func (s *presetSlots) holds(k int, n string) bool {
+	if s.at[k] >= 0 {
+		return sameNumber(s.number[k], n)
+	}
+	return s.earlier.taken&(1<<k) != 0 && s.earlier.number[k] == numberHash(n)
 }
 
 // take records that row i took type t with number n.
 func (s *presetSlots) take(t graphclient.PhoneType, i int, n string) {
 	s.at[typeIndex(t)], s.number[typeIndex(t)] = i, n
+}
+
+// after is what the user has after the group: the earlier groups' and the
+// group's types.
+func (s *presetSlots) after() presetUser {
+	u := s.earlier
+	for k, i := range s.at {
+		if i >= 0 {
+			u.taken |= 1 << k
+			u.number[k] = numberHash(s.number[k])
+		}
+	}
+	return u
 }
 
 // assignGroup gives each row of g, one user's adjacent rows of one phone
@@ -464,26 +498,23 @@ func (r *presetReader) assignGroup(g []rawInputRow) {
 		r.place(g, i, &phones[i], &st)
 	}
 	r.carryMobile(g, &st)
-	bits := st.earlier | userSeen
-	for _, t := range graphclient.PhoneTypes {
-		if !st.free(t) {
-			bits |= typeBit(t)
-		}
+	if r.groupUser != "" {
+		r.users[userHash(r.groupUser)] = st.after()
 	}
-	r.users[userHash(r.groupUser)] = bits
+	r.lastUser = r.groupUser
 }
 
-// startGroup is the slots of g's user before g: the types earlier groups
-// took. A user seen before gets a note on g's first row: its rows should
-// stand together.
+// startGroup is the slots of g's user before g: what earlier groups took. A
+// user seen before another user's rows gets a note on g's first row: its
+// rows should stand together.
 func (r *presetReader) startGroup(g []rawInputRow) presetSlots {
 	st := presetSlots{at: [3]int{-1, -1, -1}}
 	if r.groupUser == "" {
 		return st
 	}
 	prev, seen := r.users[userHash(r.groupUser)]
-	if seen {
-		st.earlier = prev &^ userSeen
+	st.earlier = prev
+	if seen && r.groupUser != r.lastUser {
 		g[0].notes = append(g[0].notes, fmt.Sprintf("this user has rows earlier in the input, not next to this one: --from %s reads a user's adjacent rows together; sort the export by user", r.p.Name))
 	}
 	return st
@@ -511,7 +542,7 @@ func (r *presetReader) place(g []rawInputRow, i int, ph *presetPhone, st *preset
 		r.note(rr, ph.wants[0], ph.note)
 	}
 	for k, t := range graphclient.PhoneTypes {
-		if st.at[k] >= 0 && sameNumber(st.number[k], n) {
+		if st.holds(k, n) {
 			r.setCell(rr, t, ph.number) // the same phone again: it finds itself there
 			return
 		}
@@ -536,7 +567,7 @@ func (r *presetReader) takenProblem(g []rawInputRow, wants []graphclient.PhoneTy
 		}
 		parts[k] = fmt.Sprintf("%s is %s's", t, from)
 	}
-	return fmt.Sprintf("--from %s: this phone is not added: Entra holds one phone of each type, and this user's %s", r.p.Name, strings.Join(parts, ", "))
+	return fmt.Sprintf("%s: this phone is not added: Entra holds one phone of each type, and this user's %s", r.p.Name, strings.Join(parts, ", "))
 }
 
 // carryMobile gives the mobile of g's user to the rows before it whose

@@ -208,16 +208,16 @@ var oktaPreset = &Preset{
 func oktaPhone(src []string, o PhoneOptions) presetPhone {
 	kind := strings.ToLower(strings.TrimSpace(src[oktaType]))
 	if kind != "sms" && kind != "call" {
-		return presetPhone{problem: fmt.Sprintf("--from okta: factorType %q holds no phone number (only sms and call factors do): leave it out of the export", cutName(src[oktaType]))}
+		return presetPhone{problem: fmt.Sprintf("okta: factorType %q holds no phone number (only sms and call factors do): leave it out of the export", cutName(src[oktaType]))}
 	}
 	if st := strings.TrimSpace(src[oktaStatus]); st != "" && !strings.EqualFold(st, "ACTIVE") {
-		return presetPhone{problem: fmt.Sprintf("--from okta: the %s factor's status is %s, not ACTIVE: its user never verified the number", kind, cutName(st))}
+		return presetPhone{problem: fmt.Sprintf("okta: the %s factor's status is %s, not ACTIVE: its user never verified the number", kind, cutName(st))}
 	}
 	if kind == "sms" {
 		return presetPhone{number: src[oktaNumber], wants: []graphclient.PhoneType{graphclient.Mobile, graphclient.AlternateMobile},
-			noPhone: "--from okta: the sms factor has no profile.phoneNumber"}
+			noPhone: "okta: the sms factor has no profile.phoneNumber"}
 	}
-	ph := presetPhone{number: presetNumber("", src[oktaNumber], src[oktaExt]), rank: 1, noPhone: "--from okta: the call factor has no profile.phoneNumber"}
+	ph := presetPhone{number: presetNumber("", src[oktaNumber], src[oktaExt]), rank: 1, noPhone: "okta: the call factor has no profile.phoneNumber"}
 	if ph.number != "" && hasExtension(ph.number, o) {
 		ph.wants = []graphclient.PhoneType{graphclient.Office}
 	} else {
@@ -254,7 +254,7 @@ var duoPreset = &Preset{
 // "Unknown", or empty) goes by its extension, as a Mobile would. A phone
 // without a number (a tablet) makes the row invalid.
 func duoPhone(src []string, o PhoneOptions) presetPhone {
-	ph := presetPhone{noPhone: "--from duo: the phone has no number (a tablet?): nothing to add"}
+	ph := presetPhone{noPhone: "duo: the phone has no number (a tablet?): nothing to add"}
 	if src[duoNumber] == "" {
 		return ph
 	}

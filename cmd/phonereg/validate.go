@@ -26,7 +26,9 @@ func newValidateCmd(d deps) *cobra.Command {
 		Long: `validate reads the input as run would, without touching the network, and prints
 each problem with its row number: bad numbers, missing users, rows without a
 phone, the same mobile on two users (SMS sign-in allows a number for one user
-only), and, as a warning, an alternateMobile without a mobile on its row.
+only), and, as warnings, an alternateMobile without a mobile (on its row or an
+earlier row of its user) and what a --from preset's rules changed (a backup
+phone skipped, an extension dropped).
 
 Exit codes: 0 no problems (warnings allowed), 1 problems found, 2 the input
 cannot be read at all.`,

@@ -219,6 +219,10 @@ type rawInputRow struct {
 	src     []string
 	notes   []string
 	noPhone string
+	// presetKey tells apart, in a valid row's key, rows of one user that a
+	// preset of one row per phone gave the same phones (an Okta sms and call
+	// factor of one number): each row keeps a line of its own to undo.
+	presetKey string
 }
 
 // inputReader is an opened input: the header read and the fields located.
@@ -1372,7 +1376,7 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 	case row.Invalid != "":
 		row.Key = in.key.invalid(in.keyTag, &rr.cells)
 	default:
-		row.Key = in.key.valid(row.User, &row.Phones)
+		row.Key = in.key.validTagged(row.User, &row.Phones, rr.presetKey)
 	}
 	return row
 }
@@ -1538,10 +1542,19 @@ func (k *rowKey) sum() uint64 {
 
 // valid fingerprints a valid row: the user and the normalized phones.
 func (k *rowKey) valid(user string, phones *Phones[string]) string {
+	return k.validTagged(user, phones, "")
+}
+
+// validTagged is valid with tag added when it is not "" (see
+// rawInputRow.presetKey); with "" it is valid's key, as it always was.
+func (k *rowKey) validTagged(user string, phones *Phones[string], tag string) string {
 	k.begin("row")
 	k.add(user)
 	for _, t := range graphclient.PhoneTypes {
 		k.add(phones.Get(t))
+	}
+	if tag != "" {
+		k.add(tag)
 	}
 	return k.String()
 }

@@ -74,6 +74,7 @@ type presetNote struct {
 // presetPhone is what a phone rule says of a row of one phone.
 type presetPhone struct {
 	number  string                  // its text, extension included; "" none
+	kind    string                  // what the provider calls it (sms, call, mobile, …), for the row's key
 	wants   []graphclient.PhoneType // the types it may take, the preferred first
 	rank    int                     // in a group, rows of lower rank choose first
 	note    string                  // how it was read, when that needs saying
@@ -541,6 +542,7 @@ func (r *presetReader) place(g []rawInputRow, i int, ph *presetPhone, st *preset
 	if ph.note != "" {
 		r.note(rr, ph.wants[0], ph.note)
 	}
+	rr.presetKey = ph.kind + "\x00" + n
 	for k, t := range graphclient.PhoneTypes {
 		if st.holds(k, n) {
 			r.setCell(rr, t, ph.number) // the same phone again: it finds itself there

@@ -214,10 +214,10 @@ func oktaPhone(src []string, o PhoneOptions) presetPhone {
 		return presetPhone{problem: fmt.Sprintf("okta: the %s factor's status is %s, not ACTIVE: its user never verified the number", kind, cutName(st))}
 	}
 	if kind == "sms" {
-		return presetPhone{number: src[oktaNumber], wants: []graphclient.PhoneType{graphclient.Mobile, graphclient.AlternateMobile},
+		return presetPhone{number: src[oktaNumber], kind: kind, wants: []graphclient.PhoneType{graphclient.Mobile, graphclient.AlternateMobile},
 			noPhone: "okta: the sms factor has no profile.phoneNumber"}
 	}
-	ph := presetPhone{number: presetNumber("", src[oktaNumber], src[oktaExt]), rank: 1, noPhone: "okta: the call factor has no profile.phoneNumber"}
+	ph := presetPhone{number: presetNumber("", src[oktaNumber], src[oktaExt]), kind: kind, rank: 1, noPhone: "okta: the call factor has no profile.phoneNumber"}
 	if ph.number != "" && hasExtension(ph.number, o) {
 		ph.wants = []graphclient.PhoneType{graphclient.Office}
 	} else {
@@ -260,6 +260,7 @@ func duoPhone(src []string, o PhoneOptions) presetPhone {
 	}
 	ph.number = presetNumber("", duoDigits(src[duoNumber]), src[duoExt])
 	kind := strings.ToLower(strings.TrimSpace(src[duoType]))
+	ph.kind = kind
 	ext := hasExtension(ph.number, o)
 	switch {
 	case kind == "landline":

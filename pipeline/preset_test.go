@@ -300,14 +300,23 @@ func TestPresetGroupBound(t *testing.T) {
 	}
 }
 
-// TestPresetKeys: a valid row's key is the key of the same user and phones
-// in phonereg's own columns (resume does not care where a row came from); an
+// TestPresetKeys: a row of one row per user has the key of the same user
+// and phones in phonereg's own columns; rows of one row per phone that got
+// the same phones have keys of their own (undo finds each one's line); an
 // invalid row's key changes with any cell the preset reads.
 func TestPresetKeys(t *testing.T) {
 	own, _, _ := readAll(t, "userPrincipalName,mobile\na@contoso.com,+1 206 555 0100\n", InputOptions{})
-	okta, _, _ := readAll(t, oktaHeader+"a@contoso.com,sms,OKTA,+1-206-555-0100,,ACTIVE\n", InputOptions{From: "okta"})
-	if own[0].Key != okta[0].Key {
-		t.Errorf("got key %s from okta; want %s, the plain row's", okta[0].Key, own[0].Key)
+	mfa, _, _ := readAll(t, mfaHeader+"a@contoso.com,1,206-555-0100,,,,,Phone Call\n", InputOptions{From: "mfa-server"})
+	if own[0].Key != mfa[0].Key {
+		t.Errorf("got key %s from mfa-server; want %s, the plain row's", mfa[0].Key, own[0].Key)
+	}
+	okta, _, _ := readAll(t, oktaHeader+"a@contoso.com,sms,OKTA,+1-206-555-0100,,ACTIVE\na@contoso.com,call,OKTA,+1 206 555 0100,,ACTIVE\n", InputOptions{From: "okta"})
+	if okta[0].Phones != okta[1].Phones || okta[0].Key == okta[1].Key {
+		t.Errorf("got rows %+v; want the same phones under two keys", okta)
+	}
+	again, _, _ := readAll(t, oktaHeader+"a@contoso.com,sms,OKTA,+1 (206) 555-0100,,ACTIVE\na@contoso.com,call,OKTA,+12065550100,,ACTIVE\n", InputOptions{From: "okta"})
+	if again[0].Key != okta[0].Key || again[1].Key != okta[1].Key {
+		t.Errorf("got keys %s %s; want %s %s: the numbers are the same, written differently", again[0].Key, again[1].Key, okta[0].Key, okta[1].Key)
 	}
 	pending, _, _ := readAll(t, oktaHeader+"a@contoso.com,sms,OKTA,+1-206-555-0100,,PENDING_ACTIVATION\n", InputOptions{From: "okta"})
 	suspended, _, _ := readAll(t, oktaHeader+"a@contoso.com,sms,OKTA,+1-206-555-0100,,SUSPENDED\n", InputOptions{From: "okta"})

@@ -40,7 +40,10 @@ type InputOptions struct {
 	UsersOnly bool
 	// From names a legacy provider's export (a Preset: mfa-server, okta,
 	// duo) whose columns and rules give the fields; "" reads phonereg's
-	// own columns. Maps override the preset's fields (see preset.go).
+	// own columns. Maps override the preset's fields (see preset.go). With a
+	// preset of one row per phone, a user's adjacent rows (at most 64) are
+	// held until the next user's row, or the end, and a few dozen bytes are
+	// kept per user.
 	From string
 }
 
@@ -142,7 +145,8 @@ const (
 // ReadRows keeps one record in memory at a time, and of it only cells of up
 // to 4 KiB: it reads, normalizes and calls fn, one row after another. That
 // is far faster than any run needs (make bench: BenchmarkReadRows), so it
-// needs no pool of its own. It returns when ctx is done even while r.Read
+// needs no pool of its own. (With a --from preset of one row per phone, the
+// rows of one user are read together: see InputOptions.From.) It returns when ctx is done even while r.Read
 // blocks (a pipe whose writer is idle), the header's included; that Read is
 // left to end on its own.
 func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) error) (Header, error) {

@@ -59,9 +59,8 @@ type presetColumn struct {
 // presetRow is what a row rule says of a row: the text of its phones
 // (before normalization) and its notes.
 type presetRow struct {
-	cells   Phones[string]
-	notes   []presetNote
-	problem string // the row cannot be read: it is invalid for this
+	cells Phones[string]
+	notes []presetNote
 }
 
 // presetNote is a warning about one field of a row; a --map of that field
@@ -119,6 +118,7 @@ func CheckPreset(name string) error {
 	return nil
 }
 
+// checkPresetName is CheckPreset's error as ReadRows returns it.
 func checkPresetName(name string) error {
 	if err := CheckPreset(name); err != nil {
 		return &InputError{Msg: "--from: " + err.Error()}
@@ -167,6 +167,8 @@ type presetUser struct {
 // which still knows the types the earlier took.
 const maxPresetGroup = 64
 
+// newPresetReader is the reader of the preset called name (CheckPreset
+// passed it), with the --map values maps and the phone options o.
 func newPresetReader(name string, maps [numInputFields]*mapSpec, o PhoneOptions) *presetReader {
 	r := &presetReader{p: lookupPreset(name), phone: o}
 	for f, m := range maps {
@@ -339,7 +341,6 @@ func groupUser(rr *rawInputRow) string {
 func (r *presetReader) applyRow(rr *rawInputRow) {
 	out := r.p.row(rr.src, r.phone)
 	r.checkUser(rr)
-	addProblem(rr, out.problem)
 	for _, t := range graphclient.PhoneTypes {
 		r.setCell(rr, t, out.cells.Get(t))
 	}
@@ -530,13 +531,14 @@ func (r *presetReader) place(g []rawInputRow, i int, ph *presetPhone, st *preset
 	case ph.problem != "":
 		rr.noPhone = ph.problem
 		return
-	case ph.number == "":
+	case ph.number == "" || len(ph.wants) == 0:
 		rr.noPhone = ph.noPhone
 		return
 	}
 	n, err := phone.Normalize(ph.number, r.phone)
-	if err != nil || rr.problem != "" {
-		r.setCell(rr, ph.wants[0], ph.number) // invalid: readPhones says why
+	ext := err == nil && strings.ContainsRune(n, 'x') && ph.wants[0] != graphclient.Office
+	if err != nil || ext || rr.problem != "" {
+		r.setCell(rr, ph.wants[0], ph.number) // invalid, and takes nothing: readPhones says why
 		return
 	}
 	if ph.note != "" {

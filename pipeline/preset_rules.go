@@ -3,13 +3,13 @@ package pipeline
 // The presets --from knows: each provider's export, its columns and its
 // rules (the machinery is preset.go's). Sources:
 //
-//   - MFA Server: Microsoft Learn, "Migrate to Microsoft Entra multifactor
-//     authentication with federations" (MicrosoftDocs/entra-docs,
-//     how-to-migrate-mfa-server-to-mfa-with-federation.md): the admin
-//     console's File > Export Users saves "Multi-Factor Authentication
-//     Users.csv" with the columns Username, Primary Phone, Primary Country
-//     Code, Backup Country Code, Backup Phone, Backup Extension among many;
-//     the MFA Server user portal's help names the primary's extension
+//   - MFA Server: Microsoft Learn, "Migrate to Azure AD MFA with federation"
+//     (how-to-migrate-mfa-server-to-azure-mfa-with-federation.md, "Export
+//     user phone numbers from MFA Server"): the admin console's File >
+//     Export Users saves "Multi-Factor Authentication Users.csv", whose
+//     columns of interest are Username, Primary Phone, Primary Country Code,
+//     Backup Country Code, Backup Phone, Backup Extension; the MFA Server
+//     user portal's help ("Change Phone") names the primary's extension
 //     "Extension" and allows digits, commas (pauses), * and # in it. The
 //     rules are the MFA Server Migration Utility's sync logic ("How to use
 //     the MFA Server Migration Utility", how-to-mfa-server-migration-
@@ -22,14 +22,17 @@ package pipeline
 //     naming a text message ("Text Message", "Text message (OTP)", "SMS")
 //     counts. MFA Server stopped serving MFA on 30 September 2024.
 //   - Okta: GET /api/v1/users/{id}/factors (developer.okta.com, Factors
-//     API): factorType "sms" and "call", each with profile.phoneNumber
-//     (like "+1-555-415-1337") and, for a call, profile.phoneExtension;
-//     status ACTIVE once the user verified it.
-//   - Duo: the Admin API's GET /admin/v1/phones (duo.com/docs/adminapi):
-//     number ("+15555550100"; "if no leading plus sign is provided then it
-//     is assumed to be a United States number and an implicit +1 country
-//     code is prepended"), extension, type ("Mobile", "Landline", or
-//     unknown), and the users it belongs to.
+//     API; the SDKs' SmsUserFactorProfile and CallUserFactorProfile):
+//     factorType "sms" and "call", each with profile.phoneNumber (like
+//     "+1-555-415-1337") and, for a call, profile.phoneExtension; status
+//     NOT_SETUP, PENDING_ACTIVATION, ACTIVE (verified) or INACTIVE.
+//   - Duo: the Admin API (duo.com/docs/adminapi), /admin/v1/phones and the
+//     phones of /admin/v1/users: number ("+15555550100"; "if no leading
+//     plus sign is provided then it is assumed to be a United States number
+//     and an implicit +1 country code is prepended"), extension, type
+//     ("Mobile", "Landline", or unknown); duo_client_python's
+//     examples/Admin/report_users_and_phones.py writes one row per phone of
+//     a user, as the README's export does.
 
 import (
 	"fmt"
@@ -98,7 +101,7 @@ func mfaServerRow(src []string, o PhoneOptions) presetRow {
 	}
 	switch {
 	case backup == "":
-	case samePhone(backup, primary, o):
+	case samePhone(backup, out.cells.Mobile, o) || samePhone(backup, out.cells.Office, o):
 		out.notes = append(out.notes, presetNote{graphclient.AlternateMobile, "backup phone skipped: it is the primary phone's number"})
 	case !hasExtension(backup, o):
 		out.cells.AlternateMobile = backup
@@ -158,7 +161,8 @@ func dropExtension(number, bare string, o PhoneOptions) string {
 	return bare
 }
 
-// samePhone reports whether a and b are one number, extensions included.
+// samePhone reports whether a and b are one number, extensions included ("" is
+// no number).
 func samePhone(a, b string, o PhoneOptions) bool {
 	na, errA := phone.Normalize(a, o)
 	nb, errB := phone.Normalize(b, o)

@@ -80,6 +80,8 @@ func TestPresetMFAServer(t *testing.T) {
 			presetWant{user: "a@contoso.com", phones: Phones[string]{Office: "+1 4255550100x12"}}},
 		{"a backup that is the primary again is skipped", "a@contoso.com,1,(206) 555-0100,,1,2065550100,,Phone Call", InputOptions{},
 			presetWant{user: "a@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}, notes: []string{"backup phone skipped: it is the primary phone's number"}}},
+		{"a backup that is what the primary became is skipped", "a@contoso.com,1,206-555-0100,12,1,206-555-0100,,Text Message", InputOptions{},
+			presetWant{user: "a@contoso.com", phones: Phones[string]{Mobile: "+1 2065550100"}, notes: []string{"its extension is dropped", "backup phone skipped: it is the primary phone's number"}}},
 		{"an alternateMobile without a mobile is kept (Graph adds it when the user has one)", "a@contoso.com,1,425-555-0100,12,1,206-555-0101,,Phone Call", InputOptions{},
 			presetWant{user: "a@contoso.com", phones: Phones[string]{AlternateMobile: "+1 2065550101", Office: "+1 4255550100x12"}}},
 		{"no country code: --default-region reads it", "a@contoso.com,,206-555-0100,,,,,Phone Call", InputOptions{Phone: PhoneOptions{DefaultRegion: "US"}},
@@ -194,6 +196,10 @@ func TestPresetOkta(t *testing.T) {
 		{"a factor without a number is invalid", "a@contoso.com,push,OKTA,,,ACTIVE\na@contoso.com,sms,OKTA,,,ACTIVE\n", []presetWant{
 			{user: "a@contoso.com", invalid: `okta: factorType "push" holds no phone number`},
 			{user: "a@contoso.com", invalid: "okta: the sms factor has no profile.phoneNumber"},
+		}},
+		{"an sms number with an extension is invalid and takes nothing", "a@contoso.com,sms,OKTA,+1-206-555-0100 x5,,ACTIVE\na@contoso.com,call,OKTA,+1-206-555-0101,,ACTIVE\n", []presetWant{
+			{user: "a@contoso.com", invalid: "mobile: +1 ******0100x*** has an extension"},
+			{user: "a@contoso.com", phones: Phones[string]{Mobile: "+1 2065550101"}},
 		}},
 		{"a bad number is invalid and takes nothing", "a@contoso.com,sms,OKTA,+1-555,,ACTIVE\na@contoso.com,call,OKTA,+1-206-555-0101,,ACTIVE\n", []presetWant{
 			{user: "a@contoso.com", invalid: "mobile: "},

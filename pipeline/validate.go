@@ -21,8 +21,9 @@ type Validation struct {
 // on two users (SMS sign-in allows a number for one user only), and, as
 // warnings, an alternateMobile without a mobile on its row or an earlier row
 // of its user, and the notes of a --from preset (Row.Notes). It never touches
-// the network. Memory grows only with the number of distinct mobiles (24
-// bytes each) and, with a preset of one row per phone, of users.
+// the network. Memory grows only with the number of distinct mobiles and of
+// users with a mobile (16 and 8 bytes each, and their map entries) and, with
+// a preset of one row per phone, of users (see presetReader).
 func Validate(ctx context.Context, r io.Reader, o InputOptions, showPII bool, w io.Writer) (*Validation, Header, error) {
 	v := &Validation{}
 	type owner struct {

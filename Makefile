@@ -112,6 +112,7 @@ fuzz:
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzResultFile -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzReadRows -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline -run '^$$' -fuzz FuzzSnapshotLine -fuzztime $(FUZZTIME)
+	$(GO) test ./pipeline -run '^$$' -fuzz FuzzReadPresets -fuzztime $(FUZZTIME)
 	$(GO) test ./pipeline/internal/phone -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 
 clean:

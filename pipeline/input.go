@@ -38,6 +38,13 @@ type InputOptions struct {
 	// of a phone field is refused, and a row's key is its user, lower-cased
 	// (see userKey).
 	UsersOnly bool
+	// From names a legacy provider's export (a Preset: mfa-server, okta,
+	// duo) whose columns and rules give the fields; "" reads phonereg's
+	// own columns. Maps override the preset's fields (see preset.go). With a
+	// preset of one row per phone, a user's adjacent rows (at most 64) are
+	// held until the next user's row, or the end, and a few dozen bytes are
+	// kept per user.
+	From string
 }
 
 // Header describes the input's header row.
@@ -138,7 +145,8 @@ const (
 // ReadRows keeps one record in memory at a time, and of it only cells of up
 // to 4 KiB: it reads, normalizes and calls fn, one row after another. That
 // is far faster than any run needs (make bench: BenchmarkReadRows), so it
-// needs no pool of its own. It returns when ctx is done even while r.Read
+// needs no pool of its own. (With a --from preset of one row per phone, the
+// rows of one user are read together: see InputOptions.From.) It returns when ctx is done even while r.Read
 // blocks (a pipe whose writer is idle), the header's included; that Read is
 // left to end on its own.
 func ReadRows(ctx context.Context, r io.Reader, o InputOptions, fn func(Row) error) (Header, error) {
@@ -185,7 +193,7 @@ func readRows(ctx context.Context, r io.Reader, o InputOptions, lim inputLimits,
 		}
 		raw, err := in.next()
 		if err == io.EOF {
-			return in.header, nil
+			return in.header, in.flushPreset(fn)
 		}
 		if err != nil && ctx.Err() != nil {
 			return in.header, ctx.Err() // it gave way in Read
@@ -193,7 +201,7 @@ func readRows(ctx context.Context, r io.Reader, o InputOptions, lim inputLimits,
 		if err != nil {
 			return in.header, err
 		}
-		if err := fn(in.row(&raw)); err != nil {
+		if err := in.emit(&raw, fn); err != nil {
 			return in.header, err
 		}
 	}
@@ -210,6 +218,15 @@ type rawInputRow struct {
 	// status and errText are a snapshot's cells of those names (see
 	// inputReader.snap).
 	status, errText string
+	// src holds the cells of the columns a --from preset reads (nil without
+	// one); notes and noPhone are what its rules said of the row (preset.go).
+	src     []string
+	notes   []string
+	noPhone string
+	// presetKey tells apart, in a valid row's key, rows of one user that a
+	// preset of one row per phone gave the same phones (an Okta sms and call
+	// factor of one number): each row keeps a line of its own to undo.
+	presetKey string
 }
 
 // inputReader is an opened input: the header read and the fields located.
@@ -227,6 +244,8 @@ type inputReader struct {
 	// usersOnly is not set).
 	usersOnly bool
 	snap      *snapshotInput
+	// preset reads a --from preset's columns and applies its rules.
+	preset *presetReader
 }
 
 // snapshotInput locates the columns of an input that export wrote whose
@@ -328,6 +347,9 @@ func checkInputOptions(o InputOptions) (region string, maps [numInputFields]*map
 		return "", maps, &InputError{Msg: fmt.Sprintf("--delimiter %q cannot separate cells", o.Delimiter)}
 	}
 	maps, err = parseMapSpecs(o.Maps)
+	if err == nil && o.From != "" {
+		err = checkPresetName(o.From)
+	}
 	if err == nil && o.UsersOnly {
 		for f := fieldMobile; f < numInputFields; f++ {
 			if m := maps[f]; m != nil {
@@ -348,6 +370,10 @@ func newInputReader(r io.Reader, o InputOptions, lim inputLimits) (*inputReader,
 	in.phone = PhoneOptions{DefaultRegion: region}
 	in.keyTag = region + "\x00" + strings.Join(o.Maps, "\x00")
 	in.usersOnly = o.UsersOnly
+	if o.From != "" {
+		in.preset = newPresetReader(o.From, maps, in.phone)
+		in.keyTag += "\x00from\x00" + in.preset.p.Name
+	}
 
 	in.buf = bufio.NewReaderSize(r, inputBufferSize)
 	if err := in.skipBOM(); err != nil {
@@ -596,13 +622,20 @@ func (in *inputReader) locate(maps [numInputFields]*mapSpec, line int) error {
 			markUsed(used, byName[foldColumnName(inputFieldNames[f])]) // known, not read
 			continue
 		}
+		if in.preset != nil && maps[f] == nil {
+			continue // the preset's (see presetReader.locate)
+		}
 		s, err := fieldSourceOf(f, maps[f], cols, byName, column)
 		if err != nil {
 			return err
 		}
 		in.sources[f] = s
 	}
-	in.locateSnapshot(byName, used)
+	if in.preset == nil {
+		in.locateSnapshot(byName, used)
+	} else if err := in.preset.locate(in, used, line); err != nil {
+		return err
+	}
 	for i, c := range cols {
 		if !used[i] && c != "" {
 			in.header.Ignored = append(in.header.Ignored, c)
@@ -674,6 +707,9 @@ func (in *inputReader) checkFields(line int) error {
 	delim := ""
 	if in.header.Delimiter != ',' {
 		delim = fmt.Sprintf(", reading cells separated by %q", in.header.Delimiter)
+	}
+	if in.preset != nil {
+		return in.preset.checkFields(in, line, delim)
 	}
 	if in.sources[fieldUPN] == nil && in.sources[fieldUserID] == nil {
 		return &InputError{Line: line, Msg: fmt.Sprintf("no user column: the header needs userPrincipalName or userId (it has: %s%s); or use --map userPrincipalName=COLUMN", quoteColumns(cols), delim)}
@@ -813,6 +849,9 @@ func (in *inputReader) next() (rawInputRow, error) {
 		}
 		if in.snap != nil {
 			rr.status, rr.errText = inputCell(rec, in.snap.status), inputCell(rec, in.snap.err)
+		}
+		if in.preset != nil {
+			rr.src = in.preset.cells(rec)
 		}
 		return rr, nil
 	}
@@ -1330,16 +1369,21 @@ func (in *inputReader) row(rr *rawInputRow) Row {
 	if len(problems) > 0 {
 		row.Invalid = strings.Join(problems, "; ")
 	}
+	row.Notes = rr.notes
 	switch {
 	case in.usersOnly:
 		row.Key = userKey(&in.key, cell(row.User), cell(row.Invalid))
 	case row.Invalid != "" && in.snap != nil:
 		// What export found decides the row as well as its cells.
 		row.Key = in.key.invalid(in.keyTag+"\x00snapshot\x00"+rr.status, &rr.cells)
+	case row.Invalid != "" && rr.src != nil:
+		// A preset's rules read more cells than the fields: all of them
+		// decide the row.
+		row.Key = in.key.invalid(in.keyTag+"\x00"+strings.Join(rr.src, "\x00"), &rr.cells)
 	case row.Invalid != "":
 		row.Key = in.key.invalid(in.keyTag, &rr.cells)
 	default:
-		row.Key = in.key.valid(row.User, &row.Phones)
+		row.Key = in.key.validTagged(row.User, &row.Phones, rr.presetKey)
 	}
 	return row
 }
@@ -1392,9 +1436,15 @@ func (in *inputReader) readPhones(rr *rawInputRow, row *Row, problems []string) 
 			problems = append(problems, inputFieldNames[f]+": "+err.Error())
 			continue
 		}
+		if t != graphclient.Office && strings.ContainsRune(p, 'x') {
+			problems = append(problems, extensionProblem(t, p))
+			continue
+		}
 		row.Phones.Set(t, p)
 	}
-	if phones == 0 {
+	if phones == 0 && rr.noPhone != "" {
+		problems = append(problems, rr.noPhone)
+	} else if phones == 0 {
 		msg := "no phone: " + in.phoneColumns() + " empty"
 		if in.snap != nil {
 			msg += " (export found no phone method for this user; run adds and updates numbers, it removes none)"
@@ -1424,10 +1474,16 @@ func userTextProblem(s string) string {
 }
 
 func (in *inputReader) userColumns() string {
+	if in.preset != nil {
+		return in.preset.userColumns(in)
+	}
 	return in.listFields(fieldUPN, fieldUserID, "is", "are")
 }
 
 func (in *inputReader) phoneColumns() string {
+	if in.preset != nil {
+		return in.preset.phoneColumns(in)
+	}
 	return in.listFields(fieldMobile, fieldOffice, "is", "are")
 }
 
@@ -1493,10 +1549,19 @@ func (k *rowKey) sum() uint64 {
 
 // valid fingerprints a valid row: the user and the normalized phones.
 func (k *rowKey) valid(user string, phones *Phones[string]) string {
+	return k.validTagged(user, phones, "")
+}
+
+// validTagged is valid with tag added when it is not "" (see
+// rawInputRow.presetKey); with "" it is valid's key, as it always was.
+func (k *rowKey) validTagged(user string, phones *Phones[string], tag string) string {
 	k.begin("row")
 	k.add(user)
 	for _, t := range graphclient.PhoneTypes {
 		k.add(phones.Get(t))
+	}
+	if tag != "" {
+		k.add(tag)
 	}
 	return k.String()
 }

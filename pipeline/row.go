@@ -39,4 +39,8 @@ type Row struct {
 	// Invalid is why the row cannot be run, in words an admin can act on; ""
 	// for a valid row. An invalid row still has Num, Line, User (if any) and Key.
 	Invalid string
+	// Notes are warnings a --from preset's rules left on the row (a backup
+	// phone skipped, an extension dropped), in words an admin can act on and
+	// without a number: run logs them, validate prints them.
+	Notes []string
 }

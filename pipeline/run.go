@@ -480,6 +480,9 @@ func (rd *reader) row(ctx context.Context, row Row) error {
 			return err
 		}
 	}
+	if _, ok := r.proc.(*processor); ok {
+		logRowNotes(r.cfg.Logger, row) // run's, not undo's: they are about what it adds
+	}
 	if row.Invalid != "" {
 		return send(ctx, rd.items, item{ready: &entry{res: invalidResult(row, r.cfg.Now()), prior: prior}})
 	}

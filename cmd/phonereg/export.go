@@ -18,6 +18,7 @@ type exportOptions struct {
 	in, out     string
 	maps        []string
 	delimiter   string
+	from        string
 	restart     bool
 	retryFailed bool
 	workers     int
@@ -76,6 +77,7 @@ failure, 130 interrupted (run again to resume).`,
 	f.StringVar(&o.out, "out", "", "the snapshot (default: the input's name with .snapshot.csv)")
 	f.StringArrayVar(&o.maps, "map", nil, "read the user from another column: userPrincipalName=COLUMN or userId=COLUMN, or a template (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the input's delimiter: ",", ";", "tab" (default: detected from the header)`)
+	registerFrom(cmd, &o.from)
 	f.BoolVar(&o.restart, "restart", false, "start the snapshot over (the old one is kept as FILE.bak)")
 	f.BoolVar(&o.retryFailed, "retry-failed", false, "read again every user whose line did not succeed, also those an admin had to fix first")
 	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users read at once; below it the export keeps as many as rate × latency needs")
@@ -159,7 +161,7 @@ func (o exportOptions) check() (pipeline.InputOptions, string, error) {
 	if err := o.validate(); err != nil {
 		return pipeline.InputOptions{}, "", err
 	}
-	read, err := inputOptions(o.delimiter, "", o.maps)
+	read, err := inputOptions(o.delimiter, "", o.maps, o.from)
 	if err != nil {
 		return pipeline.InputOptions{}, "", err
 	}

@@ -32,6 +32,7 @@ type runOptions struct {
 	defaultRegion string
 	maps          []string
 	delimiter     string
+	from          string
 	onExisting    string
 	smsSignIn     bool
 	smsSignInSet  bool // --sms-sign-in was given (see checkSmsCloud)
@@ -125,6 +126,9 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
   # another system's export
   phonereg run --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'
 
+  # a legacy MFA provider's export: mfa-server, okta or duo
+  phonereg run --in "Multi-Factor Authentication Users.csv" --from mfa-server
+
   # the built-in emulator
   phonereg run --sim --in samples/users.csv --sim-users samples/sim-users.csv`,
 		Args: usageArgs(cobra.NoArgs),
@@ -139,6 +143,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.StringVar(&o.defaultRegion, "default-region", "", "region for numbers written without a country code, e.g. US, GB, DE")
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template FIELD='+{Country Code} {Phone}x{Ext}' (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
+	registerFrom(cmd, &o.from)
 	f.StringVar(&o.onExisting, "on-existing", "fail", "when the user has another number of a type: fail (conflict), skip (keep it), update (replace it)")
 	f.BoolVar(&o.smsSignIn, "sms-sign-in", true, "enable SMS sign-in on each row's mobile (--sms-sign-in=false to leave it; off with --cloud china, which does not offer it)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "read each user's phone methods and record what run would do; write nothing to Graph")
@@ -240,7 +245,7 @@ func (o runOptions) check() (pipeline.InputOptions, string, error) {
 	if err := o.validate(); err != nil {
 		return pipeline.InputOptions{}, "", err
 	}
-	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps, o.from)
 	if err != nil {
 		return pipeline.InputOptions{}, "", err
 	}
@@ -357,8 +362,8 @@ func (c connOptions) checkFiles() error {
 }
 
 // inputOptions checks and converts the input flags that run and validate
-// share.
-func inputOptions(delimiter, region string, maps []string) (pipeline.InputOptions, error) {
+// share (--from: see from.go).
+func inputOptions(delimiter, region string, maps []string, from string) (pipeline.InputOptions, error) {
 	d := delimiterRune(delimiter)
 	if d < 0 {
 		return pipeline.InputOptions{}, usagef("--delimiter %q: want one character, or tab", delimiter)
@@ -373,7 +378,10 @@ func inputOptions(delimiter, region string, maps []string) (pipeline.InputOption
 			return pipeline.InputOptions{}, usagef("--map %q: want FIELD=COLUMN or FIELD=template", m)
 		}
 	}
-	o := pipeline.InputOptions{Delimiter: d, Maps: maps, Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(region)}}
+	if err := checkFrom(from); err != nil {
+		return pipeline.InputOptions{}, err
+	}
+	o := pipeline.InputOptions{Delimiter: d, Maps: maps, Phone: pipeline.PhoneOptions{DefaultRegion: strings.ToUpper(region)}, From: from}
 	if err := pipeline.CheckInputOptions(o); err != nil {
 		return pipeline.InputOptions{}, err
 	}

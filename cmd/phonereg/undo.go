@@ -21,6 +21,7 @@ type undoOptions struct {
 	defaultRegion    string
 	maps             []string
 	delimiter        string
+	from             string
 	dryRun           bool
 	retryFailed      bool
 	workers          int
@@ -37,8 +38,8 @@ func newUndoCmd(d deps) *cobra.Command {
 		Use:   "undo --in FILE --results RESULTS",
 		Short: "Revert what a run did, from its result file",
 		Long: `undo reverts what a run did, user by user, from the run's result file
-(--results) and the run's input (--in, read with the same --map, --delimiter and
---default-region as the run): it deletes the phone methods the run added (office
+(--results) and the run's input (--in, read with the same --map, --from,
+--delimiter and --default-region as the run): it deletes the phone methods the run added (office
 and alternateMobile before mobile), puts back the numbers it replaced (from the
 previous column), and disables SMS sign-in where the run enabled it and the
 mobile stays.
@@ -80,6 +81,7 @@ error, unreadable input or result file, 3 authentication or permission failure,
 	f.StringVar(&o.defaultRegion, "default-region", "", "region for numbers written without a country code, as the run had it")
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column, as the run did: FIELD=COLUMN, or a template (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
+	registerFrom(cmd, &o.from)
 	f.BoolVar(&o.dryRun, "dry-run", false, "read each user's phone methods and record what undo would do; write nothing to Graph")
 	f.BoolVar(&o.retryFailed, "retry-failed", false, "redo every row that was not undone, also those an admin had to act on first")
 	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users worked on at once; below it undo keeps as many as rate × latency needs")
@@ -165,7 +167,7 @@ func (o undoOptions) check() (pipeline.InputOptions, string, error) {
 	if err := o.validate(); err != nil {
 		return pipeline.InputOptions{}, "", err
 	}
-	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+	read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps, o.from)
 	if err != nil {
 		return pipeline.InputOptions{}, "", err
 	}

@@ -14,6 +14,7 @@ type validateOptions struct {
 	defaultRegion string
 	maps          []string
 	delimiter     string
+	from          string
 	showPII       bool
 }
 
@@ -27,17 +28,20 @@ each problem with its row number: bad numbers, missing users, rows without a
 phone, users that cannot exist (a userId that is not an object id, a
 userPrincipalName without its @, with a space, or longer than Entra allows),
 extensions longer than 9 digits, the same mobile on two users (SMS sign-in
-allows a number for one user only, and ignores extensions), and, as a
-warning, an alternateMobile without a mobile on its row. What makes a row
-invalid here makes it invalid in run too: no request is sent for it.
+allows a number for one user only, and ignores extensions), and, as
+warnings, an alternateMobile without a mobile (on its row or an earlier row
+of its user) and what a --from preset's rules changed (a backup phone
+skipped, an extension dropped). What makes a row invalid here makes it
+invalid in run too: no request is sent for it.
 
 Exit codes: 0 no problems (warnings allowed), 1 problems found, 2 the input
 cannot be read at all.`,
 		Example: `  phonereg validate --in users.csv --default-region US
-  phonereg validate --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'`,
+  phonereg validate --in mfa-export.csv --map userPrincipalName=Email --map 'mobile=+{Country Code} {Phone Number}x{Extension}'
+  phonereg validate --in okta-factors.csv --from okta`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps)
+			read, err := inputOptions(o.delimiter, o.defaultRegion, o.maps, o.from)
 			if err != nil {
 				return err
 			}
@@ -67,6 +71,7 @@ cannot be read at all.`,
 	f.StringVar(&o.defaultRegion, "default-region", "", "region for numbers written without a country code, e.g. US, GB, DE")
 	f.StringArrayVar(&o.maps, "map", nil, "read FIELD from another column: FIELD=COLUMN, or a template (repeatable)")
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" (default: detected from the header)`)
+	registerFrom(cmd, &o.from)
 	f.BoolVar(&o.showPII, "show-pii", false, "show phone numbers unmasked")
 	requireFlag(cmd, "in")
 	return cmd

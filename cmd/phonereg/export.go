@@ -126,7 +126,7 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 	cfg := pipeline.Config{
 		Input: in, Out: out, Read: read,
 		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
-		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
+		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update, OnStop: stopNotice(log),
 	}
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Export(ctx, client, cfg)

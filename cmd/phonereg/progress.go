@@ -190,3 +190,17 @@ func (p *progress) finish() {
 		<-p.done
 	}
 }
+
+// stopNotice is pipeline.Config.OnStop: the first SIGINT/SIGTERM says what
+// happens next.
+func stopNotice(log *zap.Logger) func(inFlight int, grace time.Duration) {
+	return func(inFlight int, grace time.Duration) {
+		if inFlight == 0 {
+			log.Warn("stopping: no row is in flight; the result file is being compacted. Run the same command again to resume")
+			return
+		}
+		log.Warn(fmt.Sprintf("stopping: finishing %s in flight, for up to %s; press Ctrl-C again (or send another SIGTERM) to stop now, and %s redone on the next run",
+			plural(inFlight, "row", "rows"), grace, map[bool]string{true: "it is", false: "they are"}[inFlight == 1]),
+			zap.Int("inFlight", inFlight), zap.Duration("grace", grace))
+	}
+}

@@ -87,15 +87,21 @@ func TestProgressBarThroughTheCommand(t *testing.T) {
 	}
 	input := writeFile(t, dir, "in.csv", in.String())
 	args := []string{"run", "--auth", "secret", "--in", input, "--rate", "0", "--workers", "2", "--log-format", "console", "--progress", "bar"}
+	var stderr string
 	runTTY := func(ctx context.Context) (int, []string) {
 		tty := &fakeTTY{}
 		err := execute(ctx, args, deps{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: tty,
 			getenv: func(k string) string { return st.env[k] }, rootCAs: st.srv.CertPool()})
-		return exitCode(err), bars(tty.String())
+		stderr = tty.String()
+		return exitCode(err), bars(stderr)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(700*time.Millisecond, cancel)
 	code, drawn := runTTY(ctx)
+	// The first signal says what happens next.
+	if want := regexp.MustCompile(`stopping: finishing [12] rows? in flight, for up to 30s; press Ctrl-C again`); !want.MatchString(stderr) {
+		t.Errorf("interrupted run's stderr lacks %q:\n%s", want, stderr)
+	}
 	if code != 130 || len(drawn) == 0 {
 		t.Fatalf("interrupted run: exit %d, %d bars drawn; want 130 and a bar", code, len(drawn))
 	}

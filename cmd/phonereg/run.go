@@ -198,7 +198,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
 		SmsUnavailable: !smsCloud(o.conn).SmsSignInAvailable(), Now: d.clock(),
 		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
-		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
+		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update, OnStop: stopNotice(log),
 	}
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Run(ctx, client, cfg)

@@ -130,7 +130,7 @@ func undoJob(ctx context.Context, d deps, o undoOptions) error {
 	cfg := pipeline.UndoConfig{Results: o.results, Config: pipeline.Config{
 		Input: in, Out: out, Read: read, DryRun: o.dryRun, SmsUnavailable: !smsCloud(o.conn).SmsSignInAvailable(), Now: d.clock(),
 		Workers: o.workers, Concurrency: client.Concurrency, RetryFailed: o.retryFailed, Grace: o.grace,
-		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update,
+		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update, OnStop: stopNotice(log),
 	}}
 	o.scope.apply(&cfg.Config)
 	sum, undoErr := pipeline.Undo(ctx, client, cfg)

@@ -32,7 +32,7 @@ func (r *Report) String() string {
 		fmt.Fprintf(&b, "admin:     %d rows failed or partial that a rerun does not retry: an admin acts first\n", r.NeedAdmin)
 	}
 	if r.Torn > 0 {
-		fmt.Fprintf(&b, "torn:      %d line(s) that are not whole result lines (ignored)\n", r.Torn)
+		fmt.Fprintf(&b, "torn:      %s that are not whole result lines (ignored)\n", quantity(r.Torn, "line", "lines"))
 	}
 	r.writeTextErrors(&b)
 	if len(r.RetryRows) > 0 {
@@ -163,7 +163,7 @@ func (r *Report) markdown() string {
 	}
 	fmt.Fprintf(&b, "; %d to retry, %d that need an admin", r.Retryable, r.NeedAdmin)
 	if r.Torn > 0 {
-		fmt.Fprintf(&b, "; %d torn line(s) ignored", r.Torn)
+		fmt.Fprintf(&b, "; %s ignored", quantity(r.Torn, "torn line", "torn lines"))
 	}
 	b.WriteString(".\n\n## Rows by status\n\n| status | rows |\n|---|---:|\n")
 	for _, st := range reportStatuses(r.ByStatus) {

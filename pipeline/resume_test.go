@@ -69,7 +69,7 @@ func TestResumeDropsAnotherInputsRows(t *testing.T) {
 		t.Fatalf("got rows=%d (%d in the file) foreign=%d backup=%q byStatus=%v; want 2, 40 foreign kept in %s.bak",
 			sum.Rows, len(rows), sum.ForeignLines, sum.Backup, sum.ByStatus, out)
 	}
-	if !strings.Contains(sum.String(), "40 line(s) of rows not in this input; kept in "+out+".bak") {
+	if !strings.Contains(sum.String(), "40 lines of rows not in this input; kept in "+out+".bak") {
 		t.Errorf("the summary does not say so:\n%s", sum)
 	}
 	bak, err := os.ReadFile(out + ".bak")

@@ -122,6 +122,11 @@ type Summary struct {
 	// to its compaction, to the millisecond.
 	StartedAt  time.Time `json:"startedAt"`
 	FinishedAt time.Time `json:"finishedAt"`
+	// InputRows is the input's data rows when the command counted them (a
+	// regular file), for what an interrupted run left; ResumeCommand is the
+	// command line that resumes it. The command sets both.
+	InputRows     int    `json:"inputRows,omitempty"`
+	ResumeCommand string `json:"-"`
 	// Interrupted is set when the run stopped before the end of the input.
 	Interrupted bool `json:"interrupted"`
 	// Limit and OnlyUser are Config's: the run's scope. Limited is set when
@@ -888,21 +893,57 @@ func (r *runner) finish(drain context.Context, start time.Time, runErr error) (*
 func (s *Summary) writeScope(b *strings.Builder) {
 	limited := ""
 	if s.Limited {
-		limited = fmt.Sprintf(", stopped after %d row(s) (--limit)", s.Limit)
+		limited = fmt.Sprintf(", stopped after %s (--limit)", quantity(s.Limit, "row", "rows"))
 	}
 	switch {
 	case s.OnlyUser != "" && s.Processed+s.Skipped == 0:
-		fmt.Fprintf(b, "  scope:     no row of %s in this input (--only-user): nothing ran\n", s.OnlyUser)
+		fmt.Fprintf(b, "    %-10s no row of %s in this input (--only-user): nothing ran\n", "scope:", s.OnlyUser)
 	case s.OnlyUser != "":
-		fmt.Fprintf(b, "  scope:     only %s's rows (--only-user)%s; %d row(s) left for another run, their lines as they were\n", s.OnlyUser, limited, s.Left)
+		fmt.Fprintf(b, "    %-10s only %s's rows (--only-user)%s; %s left for another run, their lines as they were\n", "scope:", s.OnlyUser, limited, quantity(s.Left, "row", "rows"))
 	case s.Limited:
-		fmt.Fprintf(b, "  scope:     stopped after %d row(s) (--limit); %d row(s) left for the next run\n", s.Limit, s.Left)
+		fmt.Fprintf(b, "    %-10s stopped after %s (--limit); %s left for the next run\n", "scope:", quantity(s.Limit, "row", "rows"), quantity(s.Left, "row", "rows"))
 	}
 }
 
-// String renders the summary for a terminal.
+// String renders the summary for a terminal, in two scopes, each labelled:
+// the result file as the run left it (its rows by status, what was repaired
+// or dropped), and this run (the rows it processed and their outcomes per
+// step, its scope, what is left when it was interrupted, its time). The
+// command appends its requests and pace to the second.
 func (s *Summary) String() string {
 	var b strings.Builder
+	b.WriteString(s.title() + "\n")
+	file := "result file"
+	if s.Command == "export" {
+		file = "snapshot"
+	}
+	fmt.Fprintf(&b, "  %-12s %s, %s\n", file+":", s.ResultFile, quantity(s.Rows, "row", "rows"))
+	writeStatus(&b, "    ", s.ByStatus)
+	if s.RetryableRows > 0 {
+		fmt.Fprintf(&b, "    %-10s %s; the same command again retries %s\n", "retryable:", quantity(s.RetryableRows, "row", "rows"), map[bool]string{true: "it", false: "them"}[s.RetryableRows == 1])
+	}
+	if s.DroppedLines > 0 {
+		fmt.Fprintf(&b, "    %-10s %s cut from the end (a torn last line)\n", "repaired:", quantity(s.DroppedLines, "line", "lines"))
+	}
+	if s.DamagedLines > 0 {
+		fmt.Fprintf(&b, "    %-10s %s that were not result lines skipped; their rows were redone\n", "repaired:", quantity(s.DamagedLines, "line", "lines"))
+	}
+	if s.ForeignLines > 0 {
+		fmt.Fprintf(&b, "    %-10s %s of rows not in this input; kept in %s\n", "dropped:", quantity(s.ForeignLines, "line", "lines"), s.Backup)
+	}
+	fmt.Fprintf(&b, "  %-12s %s processed, %d finished earlier (skipped)\n", "this run:", quantity(s.Processed, "row", "rows"), s.Skipped)
+	writeOutcomes(&b, "    ", s.Outcomes)
+	s.writeScope(&b)
+	if s.Interrupted {
+		s.writeLeft(&b)
+	}
+	fmt.Fprintf(&b, "    %-10s %s\n", "elapsed:", s.Elapsed.Round(time.Millisecond))
+	return b.String()
+}
+
+// title is the summary's first line: the command, and whether it was
+// interrupted.
+func (s *Summary) title() string {
 	cmd := s.Command
 	if cmd == "" {
 		cmd = "run"
@@ -912,29 +953,21 @@ func (s *Summary) String() string {
 		title += " --dry-run"
 	}
 	if s.Interrupted {
-		title += " (interrupted: run again to resume)"
+		title += " (interrupted)"
 	}
-	fmt.Fprintf(&b, "%s\n", title)
-	file, label := "result file", "results: "
-	if cmd == "export" {
-		file, label = "snapshot", "snapshot:"
+	return title
+}
+
+// writeLeft says, for an interrupted run, how many rows are left (when the
+// command counted the input's rows) and the command that resumes.
+func (s *Summary) writeLeft(b *strings.Builder) {
+	left := "the rows it had not done"
+	if s.InputRows > 0 {
+		left = quantity(max(s.InputRows-s.Rows, 0), "row", "rows") + " not done yet"
 	}
-	fmt.Fprintf(&b, "  rows:      %d in the %s; %d processed now, %d finished earlier\n", s.Rows, file, s.Processed, s.Skipped)
-	writeTally(&b, "  ", s.ByStatus, s.Outcomes)
-	if s.RetryableRows > 0 {
-		fmt.Fprintf(&b, "  retryable: %d rows; the same command again retries them\n", s.RetryableRows)
+	resume := "run the same command again"
+	if s.ResumeCommand != "" {
+		resume = s.ResumeCommand
 	}
-	if s.DroppedLines > 0 {
-		fmt.Fprintf(&b, "  repaired:  %d torn line(s) cut from the result file\n", s.DroppedLines)
-	}
-	if s.DamagedLines > 0 {
-		fmt.Fprintf(&b, "  repaired:  %d damaged line(s) in the result file skipped; their rows were redone\n", s.DamagedLines)
-	}
-	s.writeScope(&b)
-	if s.ForeignLines > 0 {
-		fmt.Fprintf(&b, "  dropped:   %d line(s) of rows not in this input; kept in %s\n", s.ForeignLines, s.Backup)
-	}
-	fmt.Fprintf(&b, "  elapsed:   %s\n", s.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(&b, "  %s  %s\n", label, s.ResultFile)
-	return b.String()
+	fmt.Fprintf(b, "    %-10s %s; to resume: %s\n", "left:", left, resume)
 }

@@ -50,7 +50,7 @@ func TestLimitIsACanary(t *testing.T) {
 		t.Errorf("--limit 3: got limited=%v left=%d processed=%d rows=%d (%d in the file) interrupted=%v failed=%d; want true, 7, 3, 3, false, 0",
 			sum.Limited, sum.Left, sum.Processed, sum.Rows, len(rows), sum.Interrupted, sum.Failed())
 	}
-	if s := sum.String(); !strings.Contains(s, "stopped after 3 row(s) (--limit); 7 row(s) left for the next run") || strings.Contains(s, "interrupted") {
+	if s := sum.String(); !strings.Contains(s, "stopped after 3 rows (--limit); 7 rows left for the next run") || strings.Contains(s, "interrupted") {
 		t.Errorf("the summary does not say what was left:\n%s", s)
 	}
 	n := len(e.srv.Requests())
@@ -143,7 +143,7 @@ func TestOnlyUser(t *testing.T) {
 			t.Errorf("another user's line changed or went: %s\nfile:\n%s", l, after)
 		}
 	}
-	if !strings.Contains(sum.String(), "only TAKEN@contoso.COM's rows (--only-user); 0 row(s) left for another run") {
+	if !strings.Contains(sum.String(), "only TAKEN@contoso.COM's rows (--only-user); 0 rows left for another run") {
 		t.Errorf("the summary does not say its scope:\n%s", sum)
 	}
 	if ms, _ := e.srv.Methods("taken@contoso.com"); len(ms) != 1 || ms[0].PhoneNumber != "+1 2065550101" {

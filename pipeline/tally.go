@@ -51,6 +51,12 @@ func (o Outcomes) count(step, outcome string) {
 // writeTally writes rows by status and the outcomes per step, one line each,
 // for a terminal.
 func writeTally(b *strings.Builder, indent string, byStatus map[Status]int, o Outcomes) {
+	writeStatus(b, indent, byStatus)
+	writeOutcomes(b, indent, o)
+}
+
+// writeStatus writes rows by status on one line.
+func writeStatus(b *strings.Builder, indent string, byStatus map[Status]int) {
 	var parts []string
 	for _, st := range []Status{StatusSucceeded, StatusPlanned, StatusPartial, StatusFailed, StatusInvalid} {
 		if n := byStatus[st]; n > 0 {
@@ -61,6 +67,10 @@ func writeTally(b *strings.Builder, indent string, byStatus map[Status]int, o Ou
 		parts = []string{"none"}
 	}
 	fmt.Fprintf(b, "%s%-10s %s\n", indent, "status:", strings.Join(parts, ", "))
+}
+
+// writeOutcomes writes the outcomes of each step on a line of its own.
+func writeOutcomes(b *strings.Builder, indent string, o Outcomes) {
 	for _, step := range steps {
 		m := o[step]
 		if len(m) == 0 {
@@ -72,4 +82,12 @@ func writeTally(b *strings.Builder, indent string, byStatus map[Status]int, o Ou
 		}
 		fmt.Fprintf(b, "%s%-10s %s\n", indent, step+":", strings.Join(ps, ", "))
 	}
+}
+
+// quantity is n with the noun that fits it: "1 row", "2 rows", "0 rows".
+func quantity(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

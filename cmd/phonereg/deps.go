@@ -11,6 +11,9 @@ import (
 // HTTP client. run builds them from the process; tests build their own
 // (buffers, an environment of their own, an emulator's CA) and call execute.
 type deps struct {
+	// args is the command line (without the program's name), for the
+	// command that resumes an interrupted job.
+	args           []string
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	// getenv reads the variables phonereg reads itself (PHONEREG_GRAPH_URL,

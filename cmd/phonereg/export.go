@@ -131,7 +131,7 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Export(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, o.summaryJSON, o.in, sum, client, runErr)
+	return finishJob(d, jobEnd{input: o.in, rows: total}, o.summaryJSON, sum, client, runErr)
 }
 
 // finishJob prints the summary of a job (run, undo, export) that read input
@@ -139,7 +139,7 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 // command ends with, and returns the error it ends with: runErr, or
 // errRowsFailed when some rows did not succeed. Without a summary (the input
 // could not be read at all) it returns runErr.
-func finishJob(d deps, summaryJSON, input string, sum *pipeline.Summary, client *graphclient.Client, runErr error) error {
+func finishJob(d deps, end jobEnd, summaryJSON string, sum *pipeline.Summary, client *graphclient.Client, runErr error) error {
 	if sum == nil {
 		return runErr
 	}
@@ -147,7 +147,11 @@ func finishJob(d deps, summaryJSON, input string, sum *pipeline.Summary, client 
 	if jobErr == nil && sum.Failed() > 0 {
 		jobErr = errRowsFailed
 	}
-	end := jobEnd{input: input, exitCode: exitCode(jobErr)}
+	end.exitCode = exitCode(jobErr)
+	sum.InputRows = end.rows
+	if sum.Interrupted {
+		sum.ResumeCommand = commandLine(d.args)
+	}
 	if err := printSummary(d.stderr, summaryJSON, end, sum, client); err != nil {
 		return errors.Join(runErr, err)
 	}

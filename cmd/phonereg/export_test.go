@@ -65,7 +65,7 @@ func TestExportSim(t *testing.T) {
 			t.Errorf("line %d: got %q; want %q", i+1, recs[i][:6], want[i])
 		}
 	}
-	for _, has := range []string{"phonereg export", "succeeded 3", "mobile:    found 2", "smsSignIn: notEnabled 1, ready 1", "snapshot:  " + out} {
+	for _, has := range []string{"phonereg export", "succeeded 3", "mobile:    found 2", "smsSignIn: notEnabled 1, ready 1", "snapshot:    " + out + ", 3 rows"} {
 		if !strings.Contains(stderr, has) {
 			t.Errorf("stderr does not say %q:\n%s", has, stderr)
 		}

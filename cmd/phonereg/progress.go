@@ -104,7 +104,7 @@ func (p *progress) line(pr pipeline.Progress) string {
 	if pr.Skipped > 0 {
 		fmt.Fprintf(&b, " (+%d finished earlier)", pr.Skipped)
 	}
-	fmt.Fprintf(&b, " · %s, %s", plural(pr.Failed, "failed", "failed"), plural(pr.Invalid, "invalid", "invalid"))
+	fmt.Fprintf(&b, " · %s, %s", quantity(pr.Failed, "failed", "failed"), quantity(pr.Invalid, "invalid", "invalid"))
 	switch {
 	case pr.Done == 0:
 		b.WriteString(" · starting")
@@ -140,14 +140,6 @@ func formatRowRate(r float64) string {
 		return fmt.Sprintf("%.1f rows/min", r*60)
 	}
 	return fmt.Sprintf("%.1f rows/s", r)
-}
-
-// plural is "n word" with the singular or plural form.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (p *progress) logEvery(d time.Duration) {
@@ -200,7 +192,7 @@ func stopNotice(log *zap.Logger) func(inFlight int, grace time.Duration) {
 			return
 		}
 		log.Warn(fmt.Sprintf("stopping: finishing %s in flight, for up to %s; press Ctrl-C again (or send another SIGTERM) to stop now, and %s redone on the next run",
-			plural(inFlight, "row", "rows"), grace, map[bool]string{true: "it is", false: "they are"}[inFlight == 1]),
+			quantity(inFlight, "row", "rows"), grace, map[bool]string{true: "it is", false: "they are"}[inFlight == 1]),
 			zap.Int("inFlight", inFlight), zap.Duration("grace", grace))
 	}
 }

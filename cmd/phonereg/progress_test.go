@@ -112,6 +112,11 @@ func TestProgressBarThroughTheCommand(t *testing.T) {
 	}
 	var done int
 	fmt.Sscan(m[1], &done)
+	// The summary says what is left and the command that resumes.
+	left := regexp.MustCompile(`left: +(\d+) rows not done yet; to resume: phonereg run --auth secret --in \S+in\.csv --rate 0`)
+	if lm := left.FindStringSubmatch(stderr); lm == nil || lm[1] != fmt.Sprint(rows-done) {
+		t.Errorf("interrupted run's summary: want %q with %d rows left:\n%s", left, rows-done, stderr)
+	}
 
 	code, drawn = runTTY(context.Background())
 	last := drawn[len(drawn)-1]

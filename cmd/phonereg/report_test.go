@@ -71,7 +71,7 @@ func TestSummaryJSON(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", reportRunInput)
 	sj := filepath.Join(dir, "run.json")
 	code, _, stderr := st.cli(t, ctx, "run", "--auth", "secret", "--in", in, "--summary-json", sj, "--progress", "none")
-	if code != 1 || !strings.Contains(stderr, "retryable: 1 rows") {
+	if code != 1 || !strings.Contains(stderr, "retryable: 1 row; the same command again retries it") {
 		t.Fatalf("run: got exit %d; want 1 and the retryable row in the summary\n%s", code, stderr)
 	}
 	if doc := readSummary(t, sj); doc.Command != "run" || doc.ExitCode != 1 || doc.Input != in || doc.RetryableRows != 1 || doc.Rows != 3 || doc.Requests == 0 {

@@ -27,6 +27,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // execute runs the command line args with d and, when it fails, says why on
 // d.stderr.
 func execute(ctx context.Context, args []string, d deps) error {
+	d.args = args
 	root := newRootCmd(d)
 	root.SetArgs(args)
 	root.SetIn(d.stdin)

@@ -203,7 +203,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, o.summaryJSON, o.in, sum, client, runErr)
+	return finishJob(d, jobEnd{input: o.in, rows: total}, o.summaryJSON, sum, client, runErr)
 }
 
 // preflight gets a token and checks its permissions before the first row,
@@ -230,8 +230,8 @@ func printSummary(stderr io.Writer, summaryJSON string, end jobEnd, sum *pipelin
 	st := client.Stats()
 	fl := client.Flow()
 	fmt.Fprint(stderr, "\n"+sum.String())
-	fmt.Fprintf(stderr, "  requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
-	fmt.Fprintf(stderr, "  pace:      %s at the end (ceiling %s), slowed %d times\n", formatRate(fl.Rate), formatRate(fl.Ceiling), fl.Cuts)
+	fmt.Fprintf(stderr, "    requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
+	fmt.Fprintf(stderr, "    pace:      %s at the end (ceiling %s), slowed %s\n", formatRate(fl.Rate), formatRate(fl.Ceiling), quantity(int(fl.Cuts), "time", "times"))
 	if summaryJSON == "" {
 		return nil
 	}
@@ -678,7 +678,26 @@ type summaryJSON struct {
 // exit code the command ends with.
 type jobEnd struct {
 	input    string
+	rows     int // the input's data rows, when counted (a regular file); 0 otherwise
 	exitCode int
+}
+
+// commandLine is the command line args as a shell would take it back: each
+// argument quoted when it needs to be. No flag takes a secret
+// (TestNoFlagTakesASecret), so it is safe to print.
+func commandLine(args []string) string {
+	parts := []string{"phonereg"}
+	for _, a := range args {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !(r == '-' || r == '_' || r == '.' || r == '/' || r == '=' || r == ':' || r == '@' || r == ',' || r == '+' ||
+				(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+		}) < 0 {
+			parts = append(parts, a)
+			continue
+		}
+		parts = append(parts, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+	}
+	return strings.Join(parts, " ")
 }
 
 // writeSummaryJSON writes --summary-json: sum, the client's requests and

@@ -72,7 +72,7 @@ func TestRunLimitThenFinish(t *testing.T) {
 	if got, want := usersRequested(st.srv, 0), []string{"user1@contoso.com", "user2@contoso.com", "user3@contoso.com"}; !slices.Equal(got, want) {
 		t.Errorf("--limit 3: got requests for %v; want %v", got, want)
 	}
-	if !strings.Contains(stderr, "7 row(s) left for the next run") {
+	if !strings.Contains(stderr, "7 rows left for the next run") {
 		t.Errorf("the summary does not say what was left:\n%s", stderr)
 	}
 	var doc struct {

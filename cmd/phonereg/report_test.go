@@ -30,8 +30,8 @@ const reportRunInput = "userPrincipalName,mobile\n" +
 	"taken@contoso.com,+1 206 555 0101\n" +
 	"ghost@contoso.com,+1 206 555 0102\n"
 
-// summaryDoc is what the tests read of --summary-json.
-type summaryDoc struct {
+// summaryFile is what the tests read of --summary-json.
+type summaryFile struct {
 	Command       string `json:"command"`
 	ExitCode      int    `json:"exitCode"`
 	Input         string `json:"input"`
@@ -43,13 +43,13 @@ type summaryDoc struct {
 }
 
 // readSummary reads --summary-json at path and checks its times.
-func readSummary(t *testing.T, path string) summaryDoc {
+func readSummary(t *testing.T, path string) summaryFile {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc summaryDoc
+	var doc summaryFile
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 )
 
 // Set at build time with -ldflags "-X main.version=… -X main.commit=…".
@@ -45,12 +46,32 @@ func execute(ctx context.Context, args []string, d deps) error {
 		// arguments and flags are usage errors already (see usageArgs).
 		err = &usageError{err}
 	}
+	msg := err.Error()
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(d.stderr, "phonereg: interrupted; the result file is consistent: run the same command again to resume")
-	} else {
-		fmt.Fprintf(d.stderr, "phonereg: %v\n", err)
+		msg = "interrupted; the result file is consistent: run the same command again to resume"
 	}
+	if jsonLogsFor(cmd, d.stderr, err) {
+		// JSON logs: stderr stays all JSON, the error one record of it.
+		if log, lerr := newLogger(logOptions{format: "json", progress: "none"}, newStderrWriter(d.stderr)); lerr == nil {
+			log.Error(msg, zap.Int("exitCode", exitCode(err)))
+			return err
+		}
+	}
+	fmt.Fprintf(d.stderr, "phonereg: %s\n", msg)
 	return err
+}
+
+// jsonLogsFor reports whether what execute says about err is a JSON record:
+// when cmd logs JSON (--log-format json, or auto off a terminal), so that
+// stderr stays all JSON. A mistake in the command line under auto is the
+// exception: nothing was logged yet, and a person is there to read it.
+func jsonLogsFor(cmd *cobra.Command, stderr io.Writer, err error) bool {
+	f := cmd.Flags().Lookup("log-format")
+	if f == nil || logFormat(logOptions{format: f.Value.String()}, stderr) != "json" {
+		return false
+	}
+	var ue *usageError
+	return f.Value.String() == "json" || !errors.As(err, &ue)
 }
 
 func newRootCmd(d deps) *cobra.Command {

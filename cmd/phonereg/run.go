@@ -203,7 +203,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total}, o.summaryJSON, sum, client, runErr)
+	return finishJob(d, jobEnd{input: o.in, rows: total, log: log, jsonLogs: logFormat(o.logs, d.stderr) == "json"}, o.summaryJSON, sum, client, runErr)
 }
 
 // preflight gets a token and checks its permissions before the first row,
@@ -229,13 +229,19 @@ func preflight(ctx context.Context, client *graphclient.Client, o runOptions, lo
 func printSummary(stderr io.Writer, summaryJSON string, end jobEnd, sum *pipeline.Summary, client *graphclient.Client) error {
 	st := client.Stats()
 	fl := client.Flow()
-	fmt.Fprint(stderr, "\n"+sum.String())
-	fmt.Fprintf(stderr, "    requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
-	fmt.Fprintf(stderr, "    pace:      %s at the end (ceiling %s), slowed %s\n", formatRate(fl.Rate), formatRate(fl.Ceiling), quantity(int(fl.Cuts), "time", "times"))
+	doc := summaryDoc(end, sum, st, fl)
+	if end.jsonLogs {
+		// JSON logs: stderr stays all JSON, the summary one record of it.
+		end.log.Info("summary", zap.Any("summary", doc))
+	} else {
+		fmt.Fprint(stderr, "\n"+sum.String())
+		fmt.Fprintf(stderr, "    requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
+		fmt.Fprintf(stderr, "    pace:      %s at the end (ceiling %s), slowed %s\n", formatRate(fl.Rate), formatRate(fl.Ceiling), quantity(int(fl.Cuts), "time", "times"))
+	}
 	if summaryJSON == "" {
 		return nil
 	}
-	return writeSummaryJSON(summaryJSON, end, sum, st, fl)
+	return writeSummaryJSON(summaryJSON, doc)
 }
 
 // check checks every flag before the input is opened, Graph is asked or the
@@ -680,6 +686,10 @@ type jobEnd struct {
 	input    string
 	rows     int // the input's data rows, when counted (a regular file); 0 otherwise
 	exitCode int
+	// log is the job's logger; with jsonLogs the summary is one of its
+	// records instead of text.
+	log      *zap.Logger
+	jsonLogs bool
 }
 
 // commandLine is the command line args as a shell would take it back: each
@@ -702,12 +712,7 @@ func commandLine(args []string) string {
 
 // writeSummaryJSON writes --summary-json: sum, the client's requests and
 // pace, and how the job ended.
-func writeSummaryJSON(path string, end jobEnd, sum *pipeline.Summary, st graphclient.Stats, fl graphclient.FlowStats) error {
-	doc := summaryJSON{Summary: sum, Requests: st.Requests, Tries: st.Tries, Retries: max(0, st.Tries-st.Requests), Throttled: st.Throttled,
-		Rate: finite(fl.Rate), Ceiling: finite(fl.Ceiling), Version: version, ExitCode: end.exitCode, Input: end.input}
-	if sum.Processed > 0 {
-		doc.RequestsPerRow = math.Round(float64(st.Requests)/float64(sum.Processed)*100) / 100
-	}
+func writeSummaryJSON(path string, doc summaryJSON) error {
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
@@ -716,4 +721,16 @@ func writeSummaryJSON(path string, end jobEnd, sum *pipeline.Summary, st graphcl
 		return fmt.Errorf("--summary-json: %w", err)
 	}
 	return nil
+}
+
+// summaryDoc is the summary as --summary-json (and, with JSON logs, the
+// summary's log record) has it: sum, the client's requests and pace, and how
+// the job ended.
+func summaryDoc(end jobEnd, sum *pipeline.Summary, st graphclient.Stats, fl graphclient.FlowStats) summaryJSON {
+	doc := summaryJSON{Summary: sum, Requests: st.Requests, Tries: st.Tries, Retries: max(0, st.Tries-st.Requests), Throttled: st.Throttled,
+		Rate: finite(fl.Rate), Ceiling: finite(fl.Ceiling), Version: version, ExitCode: end.exitCode, Input: end.input}
+	if sum.Processed > 0 {
+		doc.RequestsPerRow = math.Round(float64(st.Requests)/float64(sum.Processed)*100) / 100
+	}
+	return doc
 }

@@ -53,7 +53,7 @@ func TestUndoCommandAgainstEmulator(t *testing.T) {
 	results := filepath.Join(dir, "in.results.csv")
 	writes := st.srv.Writes()
 	plan := filepath.Join(dir, "plan.csv")
-	code, _, stderr := st.cli(t, ctx, "undo", "--auth", "secret", "--in", in, "--results", results, "--dry-run", "--out", plan, "--progress", "none")
+	code, _, stderr := st.cli(t, ctx, "undo", "--auth", "secret", "--in", in, "--results", results, "--dry-run", "--out", plan, "--progress", "none", "--log-format", "console")
 	if code != 0 || !strings.Contains(stderr, "phonereg undo --dry-run") || st.srv.Writes() != writes {
 		t.Fatalf("undo --dry-run: got exit %d, %d writes\n%s", code, st.srv.Writes()-writes, stderr)
 	}
@@ -62,7 +62,7 @@ func TestUndoCommandAgainstEmulator(t *testing.T) {
 	}
 
 	sj := filepath.Join(dir, "undo.json")
-	code, _, stderr = st.cli(t, ctx, "undo", "--auth", "secret", "--in", in, "--results", results, "--summary-json", sj, "--progress", "none")
+	code, _, stderr = st.cli(t, ctx, "undo", "--auth", "secret", "--in", in, "--results", results, "--summary-json", sj, "--progress", "none", "--log-format", "console")
 	if code != 0 || !strings.Contains(stderr, "phonereg undo\n") || !strings.Contains(stderr, "restored 1") {
 		t.Fatalf("undo: got exit %d\n%s", code, stderr)
 	}

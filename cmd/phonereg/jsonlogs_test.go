@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// With --log-format json, stderr is all JSON (issue 12): the row lines, the
+// notices, the summary as one record, and the error a job ends with.
+func TestJSONLogsAreAllJSON(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "userPrincipalName,mobile\na@contoso.com,+1 206 555 0100\nb@contoso.com,+1 555\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"a run", []string{"run", "--sim", "--in", in, "--out", filepath.Join(dir, "a.csv")}, 1, "summary"},
+		{"an input that cannot be read", []string{"run", "--sim", "--in", filepath.Join(dir, "missing.csv")}, 2, "missing.csv"},
+		{"a usage error, asked for JSON", []string{"run", "--sim", "--in", in, "--rate", "-1"}, 2, "--rate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := cli(t, context.Background(), append(tc.args, "--log-format", "json", "--progress", "none")...)
+			if code != tc.code {
+				t.Errorf("got exit %d; want %d\n%s", code, tc.code, stderr)
+			}
+			found := false
+			for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(line), &rec); err != nil {
+					t.Fatalf("a stderr line is not JSON: %q\n%s", line, stderr)
+				}
+				if msg, _ := rec["msg"].(string); strings.Contains(msg, tc.msg) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no record says %q:\n%s", tc.msg, stderr)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -42,5 +43,34 @@ func TestJSONLogsAreAllJSON(t *testing.T) {
 				t.Errorf("no record says %q:\n%s", tc.msg, stderr)
 			}
 		})
+	}
+}
+
+// Console logs use colour on a terminal only, and never with NO_COLOR.
+func TestConsoleColour(t *testing.T) {
+	logOnce := func(w *fakeTTY, tty bool) string {
+		var out io.Writer = w
+		if !tty {
+			out = &strings.Builder{}
+		}
+		log, err := newLogger(logOptions{format: "console", progress: "none"}, newStderrWriter(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Warn("hello")
+		if b, ok := out.(*strings.Builder); ok {
+			return b.String()
+		}
+		return w.String()
+	}
+	if got := logOnce(&fakeTTY{}, true); !strings.Contains(got, "\x1b[") {
+		t.Errorf("on a terminal: got %q; want colour", got)
+	}
+	if got := logOnce(&fakeTTY{}, false); strings.Contains(got, "\x1b[") {
+		t.Errorf("off a terminal: got %q; want no colour", got)
+	}
+	t.Setenv("NO_COLOR", "1")
+	if got := logOnce(&fakeTTY{}, true); strings.Contains(got, "\x1b[") {
+		t.Errorf("NO_COLOR on a terminal: got %q; want no colour", got)
 	}
 }

@@ -21,6 +21,12 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// useColor reports whether console output to w may use colour: only on a
+// terminal, and never when NO_COLOR is set to anything but "" (no-color.org).
+func useColor(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == ""
+}
+
 // newLogger builds the zap logger on stderr: console on a terminal, JSON
 // otherwise (or as --log-format says).
 func newLogger(o logOptions, stderr *stderrWriter) (*zap.Logger, error) {
@@ -33,6 +39,9 @@ func newLogger(o logOptions, stderr *stderrWriter) (*zap.Logger, error) {
 		enc = zapcore.NewJSONEncoder(encCfg)
 	case "console":
 		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
+		if useColor(stderr.w) {
+			encCfg.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		}
 		enc = zapcore.NewConsoleEncoder(encCfg)
 	default:
 		return nil, usagef("--log-format %q: want auto, console or json", o.format)

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"io"
 	"encoding/json"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"

@@ -24,6 +24,7 @@ type exportOptions struct {
 	workers     int
 	grace       time.Duration
 	summaryJSON string
+	allowEmpty  bool
 	scope       scopeOptions
 	conn        connOptions
 	logs        logOptions
@@ -83,6 +84,7 @@ failure, 130 interrupted (run again to resume).`,
 	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users read at once; below it the export keeps as many as rate × latency needs")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long reads in flight may take to finish (positive)")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
+	f.BoolVar(&o.allowEmpty, "allow-empty", false, "exit 0 for an input with no data rows (only a header); without it such an input exits 1")
 	requireFlag(cmd, "in")
 	o.scope.register(cmd, "read")
 	o.conn.register(cmd)
@@ -131,7 +133,7 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Export(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total, log: log, jsonLogs: logFormat(o.logs, d.stderr) == "json"}, o.summaryJSON, sum, client, runErr)
+	return finishJob(d, jobEnd{input: o.in, rows: total, allowEmpty: o.allowEmpty, log: log, jsonLogs: logFormat(o.logs, d.stderr) == "json"}, o.summaryJSON, sum, client, runErr)
 }
 
 // finishJob prints the summary of a job (run, undo, export) that read input
@@ -147,6 +149,12 @@ func finishJob(d deps, end jobEnd, summaryJSON string, sum *pipeline.Summary, cl
 	if jobErr == nil && sum.Failed() > 0 {
 		jobErr = errRowsFailed
 	}
+	if runErr == nil && noDataRows(sum) {
+		end.log.Warn("the input has no data rows (only a header, or blank lines): nothing was done")
+		if !end.allowEmpty {
+			jobErr = errNoRows
+		}
+	}
 	end.exitCode = exitCode(jobErr)
 	sum.InputRows = end.rows
 	if sum.Interrupted {
@@ -156,6 +164,16 @@ func finishJob(d deps, end jobEnd, summaryJSON string, sum *pipeline.Summary, cl
 		return errors.Join(runErr, err)
 	}
 	return jobErr
+}
+
+// errNoRows ends a job whose input had no data rows (exit 1), unless
+// --allow-empty: an empty nightly export must not look like success.
+var errNoRows = errors.New("the input has no data rows: nothing was done (--allow-empty makes that exit 0)")
+
+// noDataRows reports whether the job's input had no data row at all: none
+// processed, none finished earlier, none passed over.
+func noDataRows(sum *pipeline.Summary) bool {
+	return sum.Processed+sum.Skipped == 0 && sum.Left == 0 && sum.OnlyUser == "" && !sum.Interrupted
 }
 
 // check checks every flag before the input is opened, Graph is asked or the
@@ -179,7 +197,7 @@ func (o exportOptions) check() (pipeline.InputOptions, string, error) {
 	}
 	for _, check := range []func() error{
 		func() error { return checkOutputs(o.in, out, o.summaryJSON) },
-		func() error { return checkWritable("--out", out) },
+		func() error { return checkResultPath("--out", out) },
 		func() error { return checkWritable("--summary-json", o.summaryJSON) },
 		o.conn.checkFiles,
 	} {

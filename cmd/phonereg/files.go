@@ -48,6 +48,17 @@ func absPath(path string) string {
 	return filepath.Clean(path)
 }
 
+// checkResultPath is checkWritable for a file phonereg keeps as a journal and
+// compacts through a temporary file and a rename (a result file, a
+// snapshot): it must be a regular file, or not exist yet. /dev/null, a FIFO
+// or a device cannot be.
+func checkResultPath(flag, path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		return usagef("%s %s: not a regular file: it is rewritten through a temporary file and a rename when the job ends, so it must be a file (or not exist yet)", flag, path)
+	}
+	return checkWritable(flag, path)
+}
+
 // checkWritable makes sure the file that flag names can be written, before
 // any request: an existing regular file is opened for writing (it is not
 // changed), a missing one is created and removed again. A device or a FIFO

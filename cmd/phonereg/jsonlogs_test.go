@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +73,31 @@ func TestConsoleColour(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	if got := logOnce(&fakeTTY{}, true); strings.Contains(got, "\x1b[") {
 		t.Errorf("NO_COLOR on a terminal: got %q; want no colour", got)
+	}
+}
+
+// A header-only input (an empty nightly export) warns and exits 1, unless
+// --allow-empty says that is expected; --summary-json says rows 0 either way.
+func TestHeaderOnlyInput(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "userPrincipalName,mobile\n\n")
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{{nil, 1}, {[]string{"--allow-empty"}, 0}} {
+		sj := filepath.Join(dir, "s.json")
+		args := append([]string{"run", "--sim", "--in", in, "--summary-json", sj, "--progress", "none", "--log-format", "console"}, tc.args...)
+		code, _, stderr := cli(t, context.Background(), args...)
+		if code != tc.code || !strings.Contains(stderr, "the input has no data rows") {
+			t.Errorf("%v: got exit %d; want %d and a warning\n%s", tc.args, code, tc.code, stderr)
+		}
+		var doc struct {
+			Rows     int `json:"rows"`
+			ExitCode int `json:"exitCode"`
+		}
+		b, err := os.ReadFile(sj)
+		if err != nil || json.Unmarshal(b, &doc) != nil || doc.Rows != 0 || doc.ExitCode != tc.code {
+			t.Errorf("%v: --summary-json %s, %v; want rows 0, exit code %d", tc.args, b, err, tc.code)
+		}
 	}
 }

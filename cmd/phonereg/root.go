@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 )
 
@@ -105,11 +106,33 @@ that was stopped or crashed resumes from it.`,
 // usageArgs makes the complaints of the cobra argument check a usage error.
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := flagTookAFlag(cmd); err != nil {
+			return err
+		}
 		if err := check(cmd, args); err != nil {
 			return &usageError{err}
 		}
 		return nil
 	}
+}
+
+// flagTookAFlag finds a flag given without its value, which took the next
+// flag as its value instead: in "run --in --progress none", --in took
+// "--progress" (and "none" is then an argument run does not take). It names
+// the flag that lacks its value, rather than what follows from it.
+func flagTookAFlag(cmd *cobra.Command) error {
+	var bad error
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		v := f.Value.String()
+		if bad != nil || f.Value.Type() != "string" || len(v) < 2 || v[0] != '-' {
+			return
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(v, "-"), "=")
+		if other := cmd.Flags().Lookup(name); other != nil || (len(v) == 2 && cmd.Flags().ShorthandLookup(v[1:]) != nil) {
+			bad = usagef("--%s needs a value: it took %q, which is a flag; give --%s its value first", f.Name, v, f.Name)
+		}
+	})
+	return bad
 }
 
 // requireFlag marks the flags of cmd it names required and checks them in

@@ -42,6 +42,7 @@ type runOptions struct {
 	workers       int
 	grace         time.Duration
 	summaryJSON   string
+	allowEmpty    bool
 	scope         scopeOptions
 	conn          connOptions
 	logs          logOptions
@@ -152,6 +153,7 @@ rows failed, 2 usage error, unreadable input or unwritable result file,
 	f.IntVar(&o.workers, "workers", defaultWorkers, "the most users worked on at once; below it the run keeps as many as rate × latency needs")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long rows in flight may take to finish (positive)")
 	f.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file, for monitoring")
+	f.BoolVar(&o.allowEmpty, "allow-empty", false, "exit 0 for an input with no data rows (only a header); without it such an input exits 1, so that an empty export does not look like success")
 	requireFlag(cmd, "in")
 	o.scope.register(cmd, "run")
 	o.conn.register(cmd)
@@ -203,7 +205,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total, log: log, jsonLogs: logFormat(o.logs, d.stderr) == "json"}, o.summaryJSON, sum, client, runErr)
+	return finishJob(d, jobEnd{input: o.in, rows: total, allowEmpty: o.allowEmpty, log: log, jsonLogs: logFormat(o.logs, d.stderr) == "json"}, o.summaryJSON, sum, client, runErr)
 }
 
 // preflight gets a token and checks its permissions before the first row,
@@ -266,7 +268,7 @@ func (o runOptions) check() (pipeline.InputOptions, string, error) {
 	}
 	for _, check := range []func() error{
 		func() error { return checkOutputs(o.in, out, o.summaryJSON) },
-		func() error { return checkWritable("--out", out) },
+		func() error { return checkResultPath("--out", out) },
 		func() error { return checkWritable("--summary-json", o.summaryJSON) },
 		o.conn.checkFiles,
 	} {
@@ -454,14 +456,21 @@ func openInputFile(ctx context.Context, path string, stdin io.Reader, count bool
 	if path == "-" {
 		return stdin, 0, func() {}, nil
 	}
+	if strings.TrimSpace(path) == "" {
+		return nil, 0, nil, usagef("--in is empty: give the input CSV's path, or - for standard input")
+	}
 	f, err := openCtx(ctx, path)
 	if err != nil {
 		return nil, 0, nil, err
 	}
 	fi, err := f.Stat()
-	if err != nil || fi.IsDir() {
+	switch {
+	case err == nil && fi.IsDir():
 		f.Close()
-		return nil, 0, nil, usagef("--in %s: not a readable file", path)
+		return nil, 0, nil, usagef("--in %s: is a folder; give the input CSV file in it", path)
+	case err != nil:
+		f.Close()
+		return nil, 0, nil, usagef("--in %s: not a readable file: %v", path, err)
 	}
 	if count && fi.Mode().IsRegular() {
 		if rows, err = countRowsAndRewind(ctx, f); err != nil {
@@ -686,6 +695,8 @@ type jobEnd struct {
 	input    string
 	rows     int // the input's data rows, when counted (a regular file); 0 otherwise
 	exitCode int
+	// allowEmpty: an input without data rows is not an error (--allow-empty).
+	allowEmpty bool
 	// log is the job's logger; with jsonLogs the summary is one of its
 	// records instead of text.
 	log      *zap.Logger

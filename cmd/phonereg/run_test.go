@@ -99,7 +99,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"missing input file", []string{"run", "--sim", "--in", filepath.Join(dir, "nope.csv")}, 2, "no such file"},
 		{"input without a user column", []string{"run", "--sim", "--in", noUser, "--out", filepath.Join(dir, "n.results.csv")}, 2, "user"},
 		{"--out is not a result file", []string{"run", "--sim", "--in", good, "--out", notResults}, 2, "not a phonereg result file"},
-		{"result file cannot be written", []string{"run", "--sim", "--in", good, "--out", "/dev/full"}, 2, "no space left"},
+		{"result file cannot be written", []string{"run", "--sim", "--in", good, "--out", "/dev/full"}, 2, "not a regular file"},
 		{"unknown --default-region", []string{"run", "--sim", "--in", good, "--default-region", "XX"}, 2, "--default-region"},
 		{"bad --on-existing", []string{"run", "--sim", "--in", good, "--on-existing", "maybe"}, 2, "--on-existing"},
 		{"unknown flag", []string{"run", "--sim", "--in", good, "--frobnicate"}, 2, "unknown flag"},

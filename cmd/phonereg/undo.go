@@ -179,7 +179,7 @@ func (o undoOptions) check() (pipeline.InputOptions, string, error) {
 		func() error { return checkReadable("--results", o.results) },
 		func() error { return checkNotResults(o.results, out, o.summaryJSON) },
 		func() error { return checkOutputs(o.in, out, o.summaryJSON) },
-		func() error { return checkWritable("--out", out) },
+		func() error { return checkResultPath("--out", out) },
 		func() error { return checkWritable("--summary-json", o.summaryJSON) },
 		func() error { return checkResultFile(o.results) },
 		o.conn.checkFiles,

@@ -135,7 +135,7 @@ func New(cfg Config) (*Client, error) {
 // setDefaults checks cfg and fills in the defaults; it returns the Graph root.
 func (cfg *Config) setDefaults() (*url.URL, error) {
 	if cfg.Credential == nil {
-		return nil, errors.New("graphclient: a credential is required")
+		return nil, errors.New("a credential is required")
 	}
 	root, err := parseRoot(cfg.GraphURL)
 	if err != nil {
@@ -146,10 +146,10 @@ func (cfg *Config) setDefaults() (*url.URL, error) {
 		cfg.APIVersion = "v1.0"
 	case "v1.0", "beta":
 	default:
-		return nil, fmt.Errorf("graphclient: API version %q: want v1.0 or beta", cfg.APIVersion)
+		return nil, fmt.Errorf("API version %q: want v1.0 or beta", cfg.APIVersion)
 	}
 	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
-		return nil, fmt.Errorf("graphclient: rate %v: want a finite number, 0 for none", cfg.Rate)
+		return nil, fmt.Errorf("rate %v: want a finite number of requests per second, 0 for none", cfg.Rate)
 	}
 	setDefault(&cfg.MaxAttempts, 5)
 	setDefault(&cfg.Timeout, 60*time.Second)
@@ -217,22 +217,22 @@ func userAgentID(version string) string {
 func parseRoot(s string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(s, "/"))
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("graphclient: Graph URL %q is not an absolute URL like https://graph.microsoft.com", s)
+		return nil, fmt.Errorf("Graph URL %q is not an absolute URL like https://graph.microsoft.com", s)
 	}
 	if u.User != nil {
 		// Credentials in the URL would go along with every request (and into
 		// errors and logs): the token is the only credential Graph gets.
-		return nil, fmt.Errorf("graphclient: Graph URL %q must not hold a user name or password", u.Redacted())
+		return nil, fmt.Errorf("Graph URL %q must not hold a user name or password", u.Redacted())
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("graphclient: Graph URL %q must not have a query or fragment", s)
+		return nil, fmt.Errorf("Graph URL %q must not have a query or fragment", s)
 	}
 	last := u.Path[strings.LastIndexByte(u.Path, '/')+1:]
 	if last == "v1.0" || last == "beta" {
-		return nil, fmt.Errorf("graphclient: Graph URL %q must be the service root without a version (the API version is set separately)", s)
+		return nil, fmt.Errorf("Graph URL %q must be the service root without a version (the API version is set separately)", s)
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
-		return nil, fmt.Errorf("graphclient: Graph URL %q must use https (http only for a loopback address)", s)
+		return nil, fmt.Errorf("Graph URL %q must use https (http only for a loopback address)", s)
 	}
 	return u, nil
 }
@@ -243,7 +243,7 @@ type hostGuard string
 
 func (h hostGuard) Do(req *policy.Request) (*http.Response, error) {
 	if !strings.EqualFold(req.Raw().URL.Host, string(h)) {
-		return nil, nonRetriable{fmt.Errorf("graphclient: refusing to send a Graph token to %s (Graph is %s)", req.Raw().URL.Host, string(h))}
+		return nil, nonRetriable{fmt.Errorf("refusing to send the Graph token to %s (Graph is %s)", req.Raw().URL.Host, string(h))}
 	}
 	return req.Next()
 }

@@ -547,7 +547,7 @@ func TestHostGuard(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), "refusing to send a Graph token") {
+			if err == nil || !strings.Contains(err.Error(), "refusing to send the Graph token") {
 				t.Errorf("got %v; want a refusal", err)
 			}
 			if sent != 0 {

@@ -101,3 +101,22 @@ func TestHeaderOnlyInput(t *testing.T) {
 		}
 	}
 }
+
+// Every command's --help has examples (issue 12), version and completion
+// included.
+func TestEveryCommandHasExamples(t *testing.T) {
+	root := newRootCmd(deps{stdout: io.Discard, stderr: io.Discard})
+	seen := 0
+	for _, c := range root.Commands() {
+		if c.Hidden || c.Name() == "help" {
+			continue
+		}
+		seen++
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("phonereg %s --help has no examples", c.Name())
+		}
+	}
+	if seen < 8 {
+		t.Errorf("saw %d commands; want run, undo, export, validate, report, sim, version and completion", seen)
+	}
+}

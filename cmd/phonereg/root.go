@@ -169,6 +169,14 @@ func addCompletionCmd(root *cobra.Command) {
 			continue
 		}
 		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		c.Example = `  # bash, for this shell, then for every new one:
+  source <(phonereg completion bash)
+  phonereg completion bash > /etc/bash_completion.d/phonereg
+  # zsh, fish, PowerShell:
+  phonereg completion zsh > "${fpath[1]}/_phonereg"
+  phonereg completion fish > ~/.config/fish/completions/phonereg.fish
+  phonereg completion powershell | Out-String | Invoke-Expression
+  # flag values complete too: phonereg run --on-existing <TAB>`
 		for _, c := range append(c.Commands(), c) {
 			if c.Args != nil {
 				c.Args = usageArgs(c.Args)

@@ -80,3 +80,36 @@ func TestSamplesGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryGolden pins the summary the command prints (issue 12), through
+// the command line with injected streams: samples/users.csv on the built-in
+// emulator, then again on the same result file, which finishes nothing new.
+// Times and the result file's folder are masked. go test -run
+// TestSummaryGolden -update rewrites testdata/summary.*.golden.
+func TestSummaryGolden(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "users.results.csv")
+	args := []string{"run", "--sim", "--sim-users", "../../samples/sim-users.csv", "--in", "../../samples/users.csv", "--out", out,
+		"--default-region", "US", "--rate", "0", "--progress", "none", "--log-format", "console", "--sms-sign-in=false"}
+	elapsed := regexp.MustCompile(`(elapsed: +)\S+`)
+	for _, name := range []string{"first", "again"} {
+		_, _, stderr := cli(t, context.Background(), args...)
+		i := strings.LastIndex(stderr, "\nphonereg run")
+		if i < 0 {
+			t.Fatalf("%s: no summary in\n%s", name, stderr)
+		}
+		got := elapsed.ReplaceAllString(strings.ReplaceAll(stderr[i+1:], filepath.Dir(out), "DIR"), "${1}TIME")
+		golden := filepath.Join("testdata", "summary."+name+".golden")
+		if *update {
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -run TestSummaryGolden -update)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s: got\n%s\nwant\n%s", name, got, want)
+		}
+	}
+}

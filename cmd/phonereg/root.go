@@ -151,7 +151,11 @@ func requireFlag(cmd *cobra.Command, names ...string) {
 			}
 		}
 		if len(missing) > 0 {
-			return usagef(`required flag(s) "%s" not set`, strings.Join(missing, `", "`))
+			word := "flag"
+			if len(missing) > 1 {
+				word = "flags"
+			}
+			return usagef(`required %s --%s not set`, word, strings.Join(missing, ", --"))
 		}
 		return nil
 	}

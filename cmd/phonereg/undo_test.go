@@ -186,9 +186,9 @@ func TestUndoHelpAndRequiredFlags(t *testing.T) {
 		args []string
 		has  string
 	}{
-		{[]string{"undo", "--sim"}, `"in", "results"`},
-		{[]string{"undo", "--sim", "--in", "x.csv"}, `"results"`},
-		{[]string{"undo", "--sim", "--results", "x.results.csv"}, `"in"`},
+		{[]string{"undo", "--sim"}, "required flags --in, --results not set"},
+		{[]string{"undo", "--sim", "--in", "x.csv"}, "required flag --results not set"},
+		{[]string{"undo", "--sim", "--results", "x.results.csv"}, "required flag --in not set"},
 		{[]string{"undo", "--sim", "--in", "x.csv", "--results", "r.csv", "extra"}, "unknown command"},
 	}
 	for _, tc := range tests {

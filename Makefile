@@ -63,11 +63,11 @@ demo: build
 	. ./$(DEMO_SIM)/sim.env; \
 	summary() { sed -n '/^phonereg /,$$p'; }; \
 	echo "-- phonereg export --in samples/users.csv --out demo.before.csv"; \
-	./$(BIN) export --in samples/users.csv --out demo.before.csv --progress none --log-format json 2>&1 | summary; \
+	./$(BIN) export --in samples/users.csv --out demo.before.csv --progress none --log-format console 2>&1 | summary; \
 	echo "-- phonereg run --in samples/users.csv --out demo.update.results.csv --on-existing update"; \
-	./$(BIN) run --in samples/users.csv --out demo.update.results.csv --default-region US --on-existing update --progress none --log-format json 2>&1 | summary; \
+	./$(BIN) run --in samples/users.csv --out demo.update.results.csv --default-region US --on-existing update --progress none --log-format console 2>&1 | summary; \
 	echo "-- phonereg undo --in samples/users.csv --results demo.update.results.csv"; \
-	./$(BIN) undo --in samples/users.csv --results demo.update.results.csv --default-region US --progress none --log-format json 2>&1 | summary; \
+	./$(BIN) undo --in samples/users.csv --results demo.update.results.csv --default-region US --progress none --log-format console 2>&1 | summary; \
 	./$(BIN) export --in samples/users.csv --out demo.after.csv --progress none --log-format json >/dev/null 2>&1; \
 	cut -d, -f1-5 demo.before.csv > $(DEMO_SIM)/before; cut -d, -f1-5 demo.after.csv > $(DEMO_SIM)/after; \
 	if diff $(DEMO_SIM)/before $(DEMO_SIM)/after; then \

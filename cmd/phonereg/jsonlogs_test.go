@@ -38,6 +38,11 @@ func TestJSONLogsAreAllJSON(t *testing.T) {
 				}
 				if msg, _ := rec["msg"].(string); strings.Contains(msg, tc.msg) {
 					found = true
+					if msg == "summary" {
+						if sum, ok := rec["summary"].(map[string]any); !ok || sum["command"] != "run" || sum["exitCode"] != float64(tc.code) {
+							t.Errorf("the summary record is not the summary document: %v", rec["summary"])
+						}
+					}
 				}
 			}
 			if !found {

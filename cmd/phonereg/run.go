@@ -234,7 +234,7 @@ func printSummary(stderr io.Writer, summaryJSON string, end jobEnd, sum *pipelin
 	doc := summaryDoc(end, sum, st, fl)
 	if end.jsonLogs {
 		// JSON logs: stderr stays all JSON, the summary one record of it.
-		end.log.Info("summary", zap.Any("summary", doc))
+		end.log.Info("summary", zap.Reflect("summary", doc))
 	} else {
 		fmt.Fprint(stderr, "\n"+sum.String())
 		fmt.Fprintf(stderr, "    requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phonereg/phonereg/graphclient/graphsim"
 )
 
 // With --log-format json, stderr is all JSON (issue 12): the row lines, the
@@ -123,5 +125,55 @@ func TestEveryCommandHasExamples(t *testing.T) {
 	}
 	if seen < 8 {
 		t.Errorf("saw %d commands; want run, undo, export, validate, report, sim, version and completion", seen)
+	}
+}
+
+// Messages that say what is wrong with the command line (issue 12), each a
+// usage error (exit 2) before anything is done.
+func TestMessagesThatHelp(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "userPrincipalName,mobile\na@contoso.com,+1 206 555 0100\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--sim", "--in", "--progress", "none"}, `--in needs a value: it took "--progress", which is a flag`},
+		{[]string{"run", "--sim", "--in", ""}, "--in is empty: give the input CSV's path, or - for standard input"},
+		{[]string{"run", "--sim", "--in", dir}, "is a folder; give the input CSV file in it"},
+		{[]string{"run", "--sim", "--in", in, "--out", "/dev/null"}, "--out /dev/null: not a regular file"},
+		{[]string{"run", "--sim"}, "required flag --in not set"},
+		{[]string{"run", "--sim", "--in", in, "--api-version", "v3"}, `--api-version "v3": want v1.0 or beta`},
+	} {
+		code, _, stderr := cli(t, context.Background(), tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "graphclient") {
+			t.Errorf("%q: got exit %d, %q; want %d and %q", tc.args, code, stderr, exitUsage, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "in.results.csv")); err == nil {
+		t.Error("a usage error left a result file")
+	}
+	var help strings.Builder
+	run(context.Background(), []string{"run", "--help"}, strings.NewReader(""), &help, io.Discard)
+	if !strings.Contains(help.String(), "0: no ceiling") {
+		t.Errorf("run --help does not say what --rate 0 means:\n%s", help.String())
+	}
+}
+
+// The advice a conflict gives works as written (issue 12): rerun with
+// --on-existing update and the conflicting row is updated, with nothing else
+// redone.
+func TestConflictAdviceWorks(t *testing.T) {
+	st := simEnv(t, graphsim.Options{AutoCreateUsers: true, Users: []graphsim.User{
+		{UserPrincipalName: "conflict@contoso.com", Phones: map[string]string{graphsim.TypeMobile: "+1 2065550199"}},
+	}})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "userPrincipalName,mobile\nconflict@contoso.com,+1 206 555 0105\nok@contoso.com,+1 206 555 0106\n")
+	code, _, stderr := st.cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--progress", "none", "--log-format", "console")
+	if code != 1 || !strings.Contains(stderr, "rerun with --on-existing update to replace it") {
+		t.Fatalf("first run: exit %d; want 1 and the advice\n%s", code, stderr)
+	}
+	code, _, stderr = st.cli(t, context.Background(), "run", "--auth", "secret", "--in", in, "--progress", "none", "--log-format", "console", "--on-existing", "update")
+	if code != 0 || !strings.Contains(stderr, "1 row processed, 1 finished earlier") || !strings.Contains(stderr, "updated 1") {
+		t.Errorf("following the advice: exit %d; want 0, the conflict row alone redone and updated\n%s", code, stderr)
 	}
 }

@@ -70,3 +70,27 @@ func TestReadmeCommandsParse(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeLinksStayInTheRepository: every relative link of README.md names
+// a file of the repository (issue 12: users do not have ../shared/SPEC.md).
+func TestReadmeLinksStayInTheRepository(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`\]\(([^)#\s]+)[^)]*\)`).FindAllStringSubmatch(string(b), -1) {
+		target := m[1]
+		if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+			continue
+		}
+		p := filepath.Join("..", "..", filepath.FromSlash(target))
+		if rel, err := filepath.Rel(filepath.Join("..", ".."), p); err != nil || strings.HasPrefix(rel, "..") {
+			t.Errorf("README links to %s, outside the repository", target)
+		} else if _, err := os.Stat(p); err != nil {
+			t.Errorf("README links to %s: %v", target, err)
+		}
+	}
+	if strings.Contains(string(b), "../shared") {
+		t.Error("README mentions ../shared, which users do not have")
+	}
+}

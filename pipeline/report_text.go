@@ -26,10 +26,10 @@ func (r *Report) String() string {
 	}
 	writeTally(&b, "", r.ByStatus, r.Outcomes)
 	if r.Retryable > 0 {
-		fmt.Fprintf(&b, "retryable: %d rows a rerun with the same --out retries\n", r.Retryable)
+		fmt.Fprintf(&b, "retryable: %s a rerun with the same --out retries\n", quantity(r.Retryable, "row", "rows"))
 	}
 	if r.NeedAdmin > 0 {
-		fmt.Fprintf(&b, "admin:     %d rows failed or partial that a rerun does not retry: an admin acts first\n", r.NeedAdmin)
+		fmt.Fprintf(&b, "admin:     %s failed or partial that a rerun does not retry: an admin acts first\n", quantity(r.NeedAdmin, "row", "rows"))
 	}
 	if r.Torn > 0 {
 		fmt.Fprintf(&b, "torn:      %s that are not whole result lines (ignored)\n", quantity(r.Torn, "line", "lines"))
@@ -157,7 +157,7 @@ func (r *Report) placeholders() string {
 func (r *Report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# phonereg report: %s\n\n", mdCell(r.File))
-	fmt.Fprintf(&b, "%s; %d rows", mdCell(r.describeKind()), r.Rows)
+	fmt.Fprintf(&b, "%s; %s", mdCell(r.describeKind()), quantity(r.Rows, "row", "rows"))
 	if !r.FirstFinishedAt.IsZero() {
 		fmt.Fprintf(&b, ", finished %s to %s", r.FirstFinishedAt.Format(time.RFC3339), r.LastFinishedAt.Format(time.RFC3339))
 	}
@@ -183,12 +183,12 @@ func (r *Report) markdown() string {
 		}
 	}
 	if len(r.RetryRows) > 0 {
-		fmt.Fprintf(&b, "\n## Rows to retry\n\n%d rows a rerun with the same --out retries (%s):\n\n", r.Retryable, mdCell(r.placeholders()))
+		fmt.Fprintf(&b, "\n## Rows to retry\n\n%s a rerun with the same --out retries (%s):\n\n", quantity(r.Retryable, "row", "rows"), mdCell(r.placeholders()))
 		b.WriteString(mdCode(r.RetryCommand))
 		writeMarkdownRows(&b, r.RetryRows, r.Retryable)
 	}
 	if len(r.AdminRows) > 0 {
-		fmt.Fprintf(&b, "\n## Rows that need an admin\n\n%d rows failed or partial that a rerun does not retry; after the fix:\n\n", r.NeedAdmin)
+		fmt.Fprintf(&b, "\n## Rows that need an admin\n\n%s failed or partial that a rerun does not retry; after the fix:\n\n", quantity(r.NeedAdmin, "row", "rows"))
 		b.WriteString(mdCode(r.RetryFailedCommand))
 		writeMarkdownRows(&b, r.AdminRows, r.NeedAdmin)
 	}

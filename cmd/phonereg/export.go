@@ -133,7 +133,7 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Export(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total, allowEmpty: o.allowEmpty, log: log, jsonLogs: logFormat(o.logs, d.stderr) == "json"}, o.summaryJSON, sum, client, runErr)
+	return finishJob(d, jobEnd{input: o.in, rows: total, allowEmpty: o.allowEmpty, log: log, jsonLogs: o.logs.format == "json"}, o.summaryJSON, sum, client, runErr)
 }
 
 // finishJob prints the summary of a job (run, undo, export) that read input

@@ -65,7 +65,8 @@ func TestExportSim(t *testing.T) {
 			t.Errorf("line %d: got %q; want %q", i+1, recs[i][:6], want[i])
 		}
 	}
-	for _, has := range []string{"phonereg export", "succeeded 3", "mobile:    found 2", "smsSignIn: notEnabled 1, ready 1", "snapshot:    " + out + ", 3 rows"} {
+	// JSON logs: the summary is one record, the summary document.
+	for _, has := range []string{`"msg":"summary"`, `"command":"export"`, `"byStatus":{"succeeded":3}`, `"mobile":{"found":2}`, `"smsSignIn":{"notEnabled":1,"ready":1}`, `"resultFile":"` + out + `"`} {
 		if !strings.Contains(stderr, has) {
 			t.Errorf("stderr does not say %q:\n%s", has, stderr)
 		}
@@ -155,7 +156,7 @@ func TestExportExitCodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := simEnv(t, tc.opts)
 			out := filepath.Join(t.TempDir(), "s.csv")
-			args := append([]string{"export", "--auth", "secret", "--in", in, "--out", out, "--progress", "none"}, tc.args...)
+			args := append([]string{"export", "--auth", "secret", "--in", in, "--out", out, "--progress", "none", "--log-format", "console"}, tc.args...)
 			code, _, stderr := st.cli(t, context.Background(), args...)
 			if code != tc.want || !strings.Contains(stderr, tc.has) {
 				t.Fatalf("got exit %d; want %d and %q\n%s", code, tc.want, tc.has, stderr)

@@ -51,7 +51,7 @@ func execute(ctx context.Context, args []string, d deps) error {
 	if errors.Is(err, context.Canceled) {
 		msg = "interrupted; the result file is consistent: run the same command again to resume"
 	}
-	if jsonLogsFor(cmd, d.stderr, err) {
+	if jsonLogsFor(cmd) {
 		// JSON logs: stderr stays all JSON, the error one record of it.
 		if log, lerr := newLogger(logOptions{format: "json", progress: "none"}, newStderrWriter(d.stderr)); lerr == nil {
 			log.Error(msg, zap.Int("exitCode", exitCode(err)))
@@ -63,16 +63,12 @@ func execute(ctx context.Context, args []string, d deps) error {
 }
 
 // jsonLogsFor reports whether what execute says about err is a JSON record:
-// when cmd logs JSON (--log-format json, or auto off a terminal), so that
-// stderr stays all JSON. A mistake in the command line under auto is the
-// exception: nothing was logged yet, and a person is there to read it.
-func jsonLogsFor(cmd *cobra.Command, stderr io.Writer, err error) bool {
+// when --log-format json asked for JSON logs, so that stderr stays all JSON.
+// Under auto, logs off a terminal are JSON but the summary and the final
+// error stay text, for the person who reads the mail or the journal.
+func jsonLogsFor(cmd *cobra.Command) bool {
 	f := cmd.Flags().Lookup("log-format")
-	if f == nil || logFormat(logOptions{format: f.Value.String()}, stderr) != "json" {
-		return false
-	}
-	var ue *usageError
-	return f.Value.String() == "json" || !errors.As(err, &ue)
+	return f != nil && f.Value.String() == "json"
 }
 
 func newRootCmd(d deps) *cobra.Command {

@@ -205,7 +205,7 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	o.scope.apply(&cfg)
 	sum, runErr := pipeline.Run(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total, allowEmpty: o.allowEmpty, log: log, jsonLogs: logFormat(o.logs, d.stderr) == "json"}, o.summaryJSON, sum, client, runErr)
+	return finishJob(d, jobEnd{input: o.in, rows: total, allowEmpty: o.allowEmpty, log: log, jsonLogs: o.logs.format == "json"}, o.summaryJSON, sum, client, runErr)
 }
 
 // preflight gets a token and checks its permissions before the first row,
@@ -237,7 +237,7 @@ func printSummary(stderr io.Writer, summaryJSON string, end jobEnd, sum *pipelin
 		end.log.Info("summary", zap.Reflect("summary", doc))
 	} else {
 		fmt.Fprint(stderr, "\n"+sum.String())
-		fmt.Fprintf(stderr, "    requests:  %d sent (%s per row processed), %d retries, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), max(0, st.Tries-st.Requests), st.Throttled)
+		fmt.Fprintf(stderr, "    requests:  %d sent (%s per row processed), %s, %d throttled (429)\n", st.Requests, perRow(st.Requests, sum.Processed), quantity(int(max(0, st.Tries-st.Requests)), "retry", "retries"), st.Throttled)
 		fmt.Fprintf(stderr, "    pace:      %s at the end (ceiling %s), slowed %s\n", formatRate(fl.Rate), formatRate(fl.Ceiling), quantity(int(fl.Cuts), "time", "times"))
 	}
 	if summaryJSON == "" {

@@ -135,7 +135,7 @@ func undoJob(ctx context.Context, d deps, o undoOptions) error {
 	o.scope.apply(&cfg.Config)
 	sum, undoErr := pipeline.Undo(ctx, client, cfg)
 	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total, log: log, jsonLogs: logFormat(o.logs, d.stderr) == "json"}, o.summaryJSON, sum, client, undoErr)
+	return finishJob(d, jobEnd{input: o.in, rows: total, log: log, jsonLogs: o.logs.format == "json"}, o.summaryJSON, sum, client, undoErr)
 }
 
 // undoPreflight gets a token and checks its permissions before the first

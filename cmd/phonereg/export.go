@@ -100,40 +100,19 @@ func exportJob(ctx context.Context, d deps, o exportOptions) error {
 	if err != nil {
 		return err
 	}
-	errw := newStderrWriter(d.stderr)
-	log, err := newLogger(o.logs, errw)
+	j, err := startJob(ctx, d, o.in, o.logs, o.conn)
 	if err != nil {
 		return err
 	}
-	defer log.Sync()
-
-	in, total, closeIn, err := openInputFile(ctx, o.in, d.stdin, true)
-	if err != nil {
+	defer j.close()
+	if _, err := j.client.CheckReadPermissions(ctx); err != nil {
 		return err
 	}
-	defer closeIn()
-
-	o.conn.showPII = o.logs.showPII
-	client, stopSim, err := connect(d, o.conn, log)
-	if err != nil {
-		return err
-	}
-	defer stopSim()
-
-	if _, err := client.CheckReadPermissions(ctx); err != nil {
-		return err
-	}
-
-	prog := newProgress(o.logs, errw, total, log, client.Flow)
-	cfg := pipeline.Config{
-		Input: in, Out: out, Read: read,
-		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
-		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update, OnStop: stopNotice(log),
-	}
+	cfg := j.config(out, read, o.workers, o.grace, o.retryFailed)
+	cfg.Restart = o.restart
 	o.scope.apply(&cfg)
-	sum, runErr := pipeline.Export(ctx, client, cfg)
-	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total, allowEmpty: o.allowEmpty, log: log, jsonLogs: o.logs.format == "json"}, o.summaryJSON, sum, client, runErr)
+	sum, runErr := pipeline.Export(ctx, j.client, cfg)
+	return j.finish(o.summaryJSON, o.allowEmpty, sum, runErr)
 }
 
 // finishJob prints the summary of a job (run, undo, export) that read input

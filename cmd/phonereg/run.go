@@ -169,43 +169,20 @@ func runJob(ctx context.Context, d deps, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	errw := newStderrWriter(d.stderr)
-	log, err := newLogger(o.logs, errw)
+	j, err := startJob(ctx, d, o.in, o.logs, o.conn)
 	if err != nil {
 		return err
 	}
-	defer log.Sync()
-
-	in, total, closeIn, err := openInputFile(ctx, o.in, d.stdin, true)
-	if err != nil {
+	defer j.close()
+	if err := preflight(ctx, j.client, o, j.log, d.clock()()); err != nil {
 		return err
 	}
-	defer closeIn()
-
-	o.conn.showPII = o.logs.showPII
-	client, stopSim, err := connect(d, o.conn, log)
-	if err != nil {
-		return err
-	}
-	defer stopSim()
-
-	if err := preflight(ctx, client, o, log, d.clock()()); err != nil {
-		return err
-	}
-
-	prog := newProgress(o.logs, errw, total, log, client.Flow)
-	cfg := pipeline.Config{
-		Input: in, Out: out,
-		Read:       read,
-		OnExisting: pipeline.OnExisting(o.onExisting), SmsSignIn: o.smsSignIn, DryRun: o.dryRun,
-		SmsUnavailable: !smsCloud(o.conn).SmsSignInAvailable(), Now: d.clock(),
-		Workers: o.workers, Concurrency: client.Concurrency, Restart: o.restart, RetryFailed: o.retryFailed, Grace: o.grace,
-		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update, OnStop: stopNotice(log),
-	}
+	cfg := j.config(out, read, o.workers, o.grace, o.retryFailed)
+	cfg.OnExisting, cfg.SmsSignIn, cfg.DryRun, cfg.Restart = pipeline.OnExisting(o.onExisting), o.smsSignIn, o.dryRun, o.restart
+	cfg.SmsUnavailable = !smsCloud(o.conn).SmsSignInAvailable()
 	o.scope.apply(&cfg)
-	sum, runErr := pipeline.Run(ctx, client, cfg)
-	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total, allowEmpty: o.allowEmpty, log: log, jsonLogs: o.logs.format == "json"}, o.summaryJSON, sum, client, runErr)
+	sum, runErr := pipeline.Run(ctx, j.client, cfg)
+	return j.finish(o.summaryJSON, o.allowEmpty, sum, runErr)
 }
 
 // preflight gets a token and checks its permissions before the first row,

@@ -102,40 +102,20 @@ func undoJob(ctx context.Context, d deps, o undoOptions) error {
 	if err != nil {
 		return err
 	}
-	errw := newStderrWriter(d.stderr)
-	log, err := newLogger(o.logs, errw)
+	j, err := startJob(ctx, d, o.in, o.logs, o.conn)
 	if err != nil {
 		return err
 	}
-	defer log.Sync()
-
-	in, total, closeIn, err := openInputFile(ctx, o.in, d.stdin, true)
-	if err != nil {
+	defer j.close()
+	if err := undoPreflight(ctx, j.client, o.dryRun, j.log); err != nil {
 		return err
 	}
-	defer closeIn()
-
-	o.conn.showPII = o.logs.showPII
-	client, stopSim, err := connect(d, o.conn, log)
-	if err != nil {
-		return err
-	}
-	defer stopSim()
-	if err := undoPreflight(ctx, client, o.dryRun, log); err != nil {
-		return err
-	}
-	undoSmsNotice(log, o.conn)
-
-	prog := newProgress(o.logs, errw, total, log, client.Flow)
-	cfg := pipeline.UndoConfig{Results: o.results, Config: pipeline.Config{
-		Input: in, Out: out, Read: read, DryRun: o.dryRun, SmsUnavailable: !smsCloud(o.conn).SmsSignInAvailable(), Now: d.clock(),
-		Workers: o.workers, Concurrency: client.Concurrency, RetryFailed: o.retryFailed, Grace: o.grace,
-		Logger: log, LogEveryRow: logFormat(o.logs, d.stderr) == "json", ShowPII: o.logs.showPII, Progress: prog.update, OnStop: stopNotice(log),
-	}}
+	undoSmsNotice(j.log, o.conn)
+	cfg := pipeline.UndoConfig{Results: o.results, Config: j.config(out, read, o.workers, o.grace, o.retryFailed)}
+	cfg.DryRun, cfg.SmsUnavailable = o.dryRun, !smsCloud(o.conn).SmsSignInAvailable()
 	o.scope.apply(&cfg.Config)
-	sum, undoErr := pipeline.Undo(ctx, client, cfg)
-	prog.finish()
-	return finishJob(d, jobEnd{input: o.in, rows: total, log: log, jsonLogs: o.logs.format == "json"}, o.summaryJSON, sum, client, undoErr)
+	sum, undoErr := pipeline.Undo(ctx, j.client, cfg)
+	return j.finish(o.summaryJSON, false, sum, undoErr)
 }
 
 // undoPreflight gets a token and checks its permissions before the first

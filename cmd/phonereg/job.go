@@ -17,16 +17,16 @@ import (
 // preflight passed, the progress display. Each command adds its own
 // preflight and pipeline call between start and finish.
 type job struct {
-	d      deps
-	logs   logOptions
-	input  string // --in as given
-	errw   *stderrWriter
-	log    *zap.Logger
-	in     io.Reader
-	total  int // the input's data rows, when counted; 0 otherwise
-	client *graphclient.Client
-	prog   *progress
-	undo   []func() // what close releases, last first
+	d       deps
+	logs    logOptions
+	input   string // --in as given
+	errw    *stderrWriter
+	log     *zap.Logger
+	in      io.Reader
+	total   int // the input's data rows, when counted; 0 otherwise
+	client  *graphclient.Client
+	prog    *progress
+	closers []func() // what close releases, last first
 }
 
 // startJob opens what a job needs, in order: the logger, the input, the
@@ -38,14 +38,14 @@ func startJob(ctx context.Context, d deps, input string, logs logOptions, conn c
 		return nil, err
 	}
 	j.log = log
-	j.undo = append(j.undo, func() { log.Sync() })
+	j.closers = append(j.closers, func() { log.Sync() })
 	in, total, closeIn, err := openInputFile(ctx, input, d.stdin, true)
 	if err != nil {
 		j.close()
 		return nil, err
 	}
 	j.in, j.total = in, total
-	j.undo = append(j.undo, closeIn)
+	j.closers = append(j.closers, closeIn)
 	conn.showPII = logs.showPII
 	client, stopSim, err := connect(d, conn, log)
 	if err != nil {
@@ -53,14 +53,14 @@ func startJob(ctx context.Context, d deps, input string, logs logOptions, conn c
 		return nil, err
 	}
 	j.client = client
-	j.undo = append(j.undo, stopSim)
+	j.closers = append(j.closers, stopSim)
 	return j, nil
 }
 
 // close releases what startJob opened.
 func (j *job) close() {
-	for i := len(j.undo) - 1; i >= 0; i-- {
-		j.undo[i]()
+	for i := len(j.closers) - 1; i >= 0; i-- {
+		j.closers[i]()
 	}
 }
 

@@ -126,6 +126,8 @@ func (r *Report) writeHTML(w io.Writer) error {
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"steps": stepsText,
 	"add":   func(a, b int) int { return a + b },
+	"rows":  func(n int) string { return quantity(n, "row", "rows") },
+	"torn":  func(n int) string { return quantity(n, "torn line", "torn lines") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -146,7 +148,7 @@ rect.ok { fill: #2e7d32; } rect.plan { fill: #1565c0; } rect.other { fill: #9e9e
 </head>
 <body>
 <h1>phonereg report: {{.File}}</h1>
-<p>{{.Describe}}; {{.Rows}} rows{{with .Finished}}, finished {{.}}{{end}}; {{.Retryable}} to retry, {{.NeedAdmin}} that need an admin{{if .Torn}}; {{.Torn}} torn line(s) ignored{{end}}.</p>
+<p>{{.Describe}}; {{rows .Rows}}{{with .Finished}}, finished {{.}}{{end}}; {{.Retryable}} to retry, {{.NeedAdmin}} that need an admin{{if .Torn}}; {{torn .Torn}} ignored{{end}}.</p>
 
 <h2>Rows by status</h2>
 <table class="status">

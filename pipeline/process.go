@@ -440,17 +440,29 @@ func (p *processor) readBack(ctx context.Context, a *attempt, t graphclient.Phon
 
 // list reads the user's methods once per state of the row.
 func (p *processor) list(ctx context.Context, a *attempt) ([]graphclient.PhoneMethod, error) {
-	if a.methods != nil {
-		return a.methods, nil
+	return listOnce(ctx, p.g, a.row.User, &a.methods)
+}
+
+// methodLister is the read every row worker makes of Graph.
+type methodLister interface {
+	ListPhoneMethods(ctx context.Context, user string) ([]graphclient.PhoneMethod, error)
+}
+
+// listOnce returns *cache, or reads user's methods into it when it is nil
+// (unknown): a row reads them once per state it knows. A user without
+// methods is an empty, non-nil list.
+func listOnce(ctx context.Context, g methodLister, user string, cache *[]graphclient.PhoneMethod) ([]graphclient.PhoneMethod, error) {
+	if *cache != nil {
+		return *cache, nil
 	}
-	ms, err := p.g.ListPhoneMethods(ctx, a.row.User)
+	ms, err := g.ListPhoneMethods(ctx, user)
 	if err != nil {
 		return nil, err
 	}
 	if ms == nil {
 		ms = []graphclient.PhoneMethod{}
 	}
-	a.methods = ms
+	*cache = ms
 	return ms, nil
 }
 

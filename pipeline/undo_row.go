@@ -393,18 +393,7 @@ func (u *undoer) readFailed(ctx context.Context, a *undoAttempt, err error) erro
 
 // list reads the user's methods once per state of the row.
 func (u *undoer) list(ctx context.Context, a *undoAttempt) ([]graphclient.PhoneMethod, error) {
-	if a.methods != nil {
-		return a.methods, nil
-	}
-	ms, err := u.g.ListPhoneMethods(ctx, a.row.User)
-	if err != nil {
-		return nil, err
-	}
-	if ms == nil {
-		ms = []graphclient.PhoneMethod{}
-	}
-	a.methods = ms
-	return ms, nil
+	return listOnce(ctx, u.g, a.row.User, &a.methods)
 }
 
 func (u *undoer) mask(n string) string { return maskPII(n, u.showPII) }

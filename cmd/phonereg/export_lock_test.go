@@ -5,10 +5,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/phonereg/phonereg/graphclient/graphsim"
@@ -20,16 +18,8 @@ func TestExportOnLockedSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", "userPrincipalName\nada@contoso.com\n")
 	out := filepath.Join(dir, "in.snapshot.csv")
-	f, err := os.OpenFile(out+".lock", os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		t.Fatal(err)
-	}
 	const holder = 4343
-	fmt.Fprintf(f, "%d\n", holder)
+	holdLock(t, out, holder)
 	st := simEnv(t, graphsim.Options{AutoCreateUsers: true})
 	code, _, stderr := st.cli(t, context.Background(), "export", "--auth", "secret", "--in", in, "--progress", "none")
 	if code != exitUsage || !strings.Contains(stderr, fmt.Sprintf("pid %d", holder)) {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/phonereg/phonereg/graphclient/graphsim"
@@ -24,16 +23,8 @@ func TestUndoOnLockedResults(t *testing.T) {
 		t.Fatalf("run: got exit %d\n%s", code, stderr)
 	}
 	results := filepath.Join(dir, "in.results.csv")
-	f, err := os.OpenFile(results+".lock", os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		t.Fatal(err)
-	}
 	const holder = 4243
-	fmt.Fprintf(f, "%d\n", holder)
+	holdLock(t, results, holder)
 
 	writes := st.srv.Writes()
 	code, _, stderr := st.cli(t, context.Background(), "undo", "--auth", "secret", "--in", in, "--results", results, "--progress", "none")

@@ -347,18 +347,24 @@ func CheckResultFile(path string) error {
 	return nil
 }
 
-// checkHeader reads a header line: phonereg's columns, then perhaps more.
-func checkHeader(line []byte) ([]string, error) {
+// headerCells are the cells of a file's first line, a byte-order mark
+// dropped, up to the first that does not read.
+func headerCells(line []byte) []string {
 	line = bytes.TrimPrefix(line, []byte("\ufeff"))
 	var cells []string
 	s := newFieldScanner(line)
 	for {
 		f, _, more, bad := s.next()
 		if bad || !more {
-			break
+			return cells
 		}
 		cells = append(cells, string(f))
 	}
+}
+
+// checkHeader reads a header line: phonereg's columns, then perhaps more.
+func checkHeader(line []byte) ([]string, error) {
+	cells := headerCells(line)
 	if len(cells) < numColumns || !slices.Equal(cells[:numColumns], Columns) {
 		return nil, fmt.Errorf("%w: its first line is not %q", ErrNotResultFile, strings.TrimSuffix(headerLine, "\n"))
 	}

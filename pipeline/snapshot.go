@@ -148,16 +148,7 @@ func (c *snapshotCodec) header() string { return c.head }
 func (c *snapshotCodec) users() int { return len(c.columns) - numSnapColumns }
 
 func (c *snapshotCodec) checkHeader(line []byte) error {
-	line = bytes.TrimPrefix(line, []byte("\ufeff"))
-	var cells []string
-	s := newFieldScanner(line)
-	for {
-		f, _, more, bad := s.next()
-		if bad || !more {
-			break
-		}
-		cells = append(cells, string(f))
-	}
+	cells := headerCells(line)
 	if len(cells) < len(c.columns) || !slices.Equal(cells[:len(c.columns)], c.columns) {
 		return fmt.Errorf("%w of this input: its first line is not %q", ErrNotSnapshot, strings.TrimSuffix(c.head, "\n"))
 	}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -49,5 +50,20 @@ func TestSummaryGolden(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", got, want)
 			}
 		})
+	}
+}
+
+// One of a thing reads as one (issue 12 quoted "1 rows a rerun…" from the
+// report): the report's counts take the noun's number.
+func TestReportTextPlurals(t *testing.T) {
+	r := &Report{Rows: 1, ByStatus: map[Status]int{StatusFailed: 1}, Retryable: 1, NeedAdmin: 1, Torn: 1}
+	got := r.String()
+	for _, want := range []string{"retryable: 1 row a rerun", "admin:     1 row failed", "torn:      1 line that"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "1 rows") || strings.Contains(got, "1 lines") {
+		t.Errorf("report has a singular count with a plural noun:\n%s", got)
 	}
 }
